@@ -1,0 +1,46 @@
+//! ArticDBM proxy configuration: the typed TOML config with documented defaults, environment
+//! overrides (`ARTICDBM_<SECTION>__<KEY>`), and validation that reports every problem at once
+//! with its key path and line.
+//!
+//! ```
+//! let config = articdbm_config::load_str(
+//!     "[pool]\nsize = 50\n",
+//!     &articdbm_config::Env::from_iter([("ARTICDBM_PROXY__PG_LISTEN", "0.0.0.0:7432")]),
+//! )
+//! .expect("valid");
+//! assert_eq!(config.pool.size, 50);
+//! assert_eq!(config.proxy.pg_listen.port(), 7432);
+//! ```
+//!
+//! Every key, default and environment name is listed in `docs/CONFIG.md`.
+
+mod admin;
+mod auth;
+mod config;
+mod database;
+mod env;
+mod error;
+mod keypath;
+mod loader;
+mod logging;
+mod pool;
+mod proxy;
+mod secret;
+mod spans;
+mod tls;
+mod user;
+mod validate;
+
+pub use admin::AdminSection;
+pub use auth::{AuthMethod, AuthSection, MIN_SCRAM_ITERATIONS};
+pub use config::Config;
+pub use database::{DatabaseConfig, ResolvedDb, WILDCARD};
+pub use env::{ENV_PREFIX, Env};
+pub use error::{ConfigError, Location, Problem};
+pub use loader::{load, load_str, validate_file};
+pub use logging::{LogFormat, LoggingSection};
+pub use pool::{PoolMode, PoolOverrides, PoolSettings};
+pub use proxy::{MAX_CLIENT_MESSAGE_BYTES, MIN_CLIENT_MESSAGE_BYTES, ProxySection};
+pub use secret::Secret;
+pub use tls::{TlsMode, TlsSection, TlsVersion};
+pub use user::{UserConfig, verifier_kind};

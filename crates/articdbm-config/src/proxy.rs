@@ -1,0 +1,72 @@
+//! `[proxy]`: the client-facing listener and per-client limits.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Smallest accepted `proxy.max_client_message_bytes` (1 KiB).
+pub const MIN_CLIENT_MESSAGE_BYTES: u32 = 1024;
+/// Largest accepted `proxy.max_client_message_bytes` (1 GiB, PostgreSQL's own limit).
+pub const MAX_CLIENT_MESSAGE_BYTES: u32 = 1 << 30;
+
+/// The `[proxy]` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxySection {
+    /// Address the PostgreSQL front end listens on. Default `127.0.0.1:6432`.
+    pub pg_listen: SocketAddr,
+    /// Most client connections open at once; further connections are refused. Must be at
+    /// least 1. Default `10000`.
+    pub max_client_connections: u32,
+    /// Seconds to let sessions finish after a shutdown signal before closing them.
+    /// Default `30`.
+    pub shutdown_grace_secs: u64,
+    /// Seconds a client has to complete startup and authentication. Must be at least 1.
+    /// Default `10`.
+    pub auth_timeout_secs: u64,
+    /// Seconds an idle client connection (no transaction open) is kept; `0` means never
+    /// closed for idleness. Default `0`.
+    pub client_idle_timeout_secs: u64,
+    /// Largest message a client may send, in bytes; between 1 KiB (`1024`) and 1 GiB
+    /// (`1073741824`). Default `67108864` (64 MiB).
+    pub max_client_message_bytes: u32,
+    /// Enable TCP keepalive on client sockets. Default `true`.
+    pub tcp_keepalive: bool,
+}
+
+impl Default for ProxySection {
+    fn default() -> Self {
+        Self {
+            pg_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6432),
+            max_client_connections: 10_000,
+            shutdown_grace_secs: 30,
+            auth_timeout_secs: 10,
+            client_idle_timeout_secs: 0,
+            max_client_message_bytes: 64 * 1024 * 1024,
+            tcp_keepalive: true,
+        }
+    }
+}
+
+impl ProxySection {
+    /// `shutdown_grace_secs` as a [`Duration`].
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+
+    /// `auth_timeout_secs` as a [`Duration`].
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_secs(self.auth_timeout_secs)
+    }
+
+    /// `client_idle_timeout_secs` as a [`Duration`]; `None` when it is `0` (never).
+    pub fn client_idle_timeout(&self) -> Option<Duration> {
+        nonzero_secs(self.client_idle_timeout_secs)
+    }
+}
+
+/// `Some(Duration)` for a non-zero number of seconds, `None` for `0` ("never"/"off").
+pub(crate) fn nonzero_secs(secs: u64) -> Option<Duration> {
+    (secs != 0).then(|| Duration::from_secs(secs))
+}
