@@ -1,0 +1,58 @@
+//! `SHOW POOLS`: one row per pool with its target, mode, size and connection counts.
+
+use std::sync::atomic::Ordering;
+
+use super::{AdminCommand, AdminReply};
+use crate::state::LiveState;
+
+pub struct ShowPools;
+
+impl AdminCommand for ShowPools {
+    fn words(&self) -> &'static [&'static str] {
+        &["SHOW", "POOLS"]
+    }
+    fn summary(&self) -> &'static str {
+        "pools with active, idle and waiting counts"
+    }
+    fn run(&self, state: &LiveState) -> AdminReply {
+        let rows = state
+            .pools
+            .all()
+            .into_iter()
+            .map(|(key, p)| {
+                let t = p.target();
+                vec![
+                    key.database,
+                    key.user,
+                    format!("{}/{}", t.addr(), t.database),
+                    format!("{:?}", p.mode()).to_lowercase(),
+                    p.size().to_string(),
+                    p.active_count().to_string(),
+                    p.idle_count().to_string(),
+                    p.stats.checkouts.load(Ordering::Relaxed).to_string(),
+                    p.stats.waits.load(Ordering::Relaxed).to_string(),
+                    p.stats.timeouts.load(Ordering::Relaxed).to_string(),
+                    p.stats.connects.load(Ordering::Relaxed).to_string(),
+                    p.stats.connect_errors.load(Ordering::Relaxed).to_string(),
+                ]
+            })
+            .collect();
+        AdminReply::table(
+            vec![
+                "database",
+                "user",
+                "server",
+                "mode",
+                "size",
+                "active",
+                "idle",
+                "checkouts",
+                "waits",
+                "timeouts",
+                "connects",
+                "connect_errors",
+            ],
+            rows,
+        )
+    }
+}

@@ -1,0 +1,102 @@
+//! Run-time parameters reported by a server (ParameterStatus) and the subset a client may want
+//! different from the server's current values. On checkout the differences are applied with SET,
+//! so a client sees its own `TimeZone`, `DateStyle`, `application_name`... whatever server it gets.
+
+/// Parameters that the server reports and that a client may set at startup or with SET.
+pub const TRACKED: &[&str] = &[
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+    "standard_conforming_strings",
+];
+
+/// A small ordered map of parameter name → value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParamMap {
+    entries: Vec<(String, String)>,
+}
+
+impl ParamMap {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) {
+        if let Some(e) = self
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            if e.1 != value {
+                e.1 = value.to_string();
+            }
+        } else {
+            self.entries.push((name.to_string(), value.to_string()));
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The tracked parameters whose wanted value differs from `current`, as one SET script.
+    pub fn diff_script(&self, current: &ParamMap) -> Option<String> {
+        let mut sql = String::new();
+        for (k, v) in self.iter() {
+            let Some(canonical) = TRACKED.iter().find(|t| t.eq_ignore_ascii_case(k)) else {
+                continue;
+            };
+            if current.get(k) == Some(v) {
+                continue;
+            }
+            sql.push_str("SET ");
+            sql.push_str(canonical);
+            sql.push_str(" = ");
+            push_literal(&mut sql, v);
+            sql.push(';');
+        }
+        (!sql.is_empty()).then_some(sql)
+    }
+}
+
+/// Appends `v` as a standard SQL string literal (quotes doubled).
+fn push_literal(out: &mut String, v: &str) {
+    out.push('\'');
+    for c in v.chars() {
+        if c == '\'' {
+            out.push('\'');
+        }
+        out.push(c);
+    }
+    out.push('\'');
+}
+
+pub fn is_tracked(name: &str) -> bool {
+    TRACKED.iter().any(|t| t.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_only_tracked_and_changed() {
+        let mut want = ParamMap::default();
+        want.set("TimeZone", "UTC");
+        want.set("application_name", "it's");
+        want.set("user", "x");
+        let mut cur = ParamMap::default();
+        cur.set("TimeZone", "UTC");
+        assert_eq!(
+            want.diff_script(&cur).as_deref(),
+            Some("SET application_name = 'it''s';")
+        );
+        cur.set("application_name", "it's");
+        assert_eq!(want.diff_script(&cur), None);
+    }
+}

@@ -1,0 +1,346 @@
+//! A pool of server connections for one (database, backend user). Checkout is bounded by a
+//! semaphore of `size` permits and waits at most `checkout_timeout`; the returned guard gives the
+//! connection back on `release` (resetting it off the hot path when needed) and closes it when
+//! dropped without release, because then its state is unknown.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use articdbm_config::{PoolMode, PoolSettings};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::params::ParamMap;
+use super::server::Server;
+use super::target::BackendTarget;
+use crate::error::{BackendError, PoolError};
+
+/// Counters shown by `SHOW POOLS` / `SHOW STATS`.
+#[derive(Debug, Default)]
+pub struct PoolStats {
+    pub checkouts: AtomicU64,
+    pub waits: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub connects: AtomicU64,
+    pub connect_errors: AtomicU64,
+    pub closed_broken: AtomicU64,
+}
+
+#[derive(Debug)]
+pub struct Pool {
+    name: String,
+    target: BackendTarget,
+    settings: PoolSettings,
+    idle: Mutex<VecDeque<Server>>,
+    permits: Arc<Semaphore>,
+    closed: AtomicBool,
+    server_params: Mutex<Option<ParamMap>>,
+    pub stats: PoolStats,
+}
+
+/// A checked-out server connection.
+#[derive(Debug)]
+pub struct PoolGuard {
+    server: Option<Server>,
+    pool: Arc<Pool>,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+impl Pool {
+    /// Creates the pool and starts its warm-up and maintenance task.
+    pub fn start(name: String, target: BackendTarget, settings: PoolSettings) -> Arc<Pool> {
+        let size = settings.size.max(1) as usize;
+        let pool = Arc::new(Pool {
+            name,
+            target,
+            settings,
+            idle: Mutex::new(VecDeque::with_capacity(size)),
+            permits: Arc::new(Semaphore::new(size)),
+            closed: AtomicBool::new(false),
+            server_params: Mutex::new(None),
+            stats: PoolStats::default(),
+        });
+        tokio::spawn(maintain(Arc::downgrade(&pool)));
+        pool
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn target(&self) -> &BackendTarget {
+        &self.target
+    }
+
+    pub fn settings(&self) -> &PoolSettings {
+        &self.settings
+    }
+
+    pub fn mode(&self) -> PoolMode {
+        self.settings.mode
+    }
+
+    pub fn size(&self) -> usize {
+        self.settings.size.max(1) as usize
+    }
+
+    pub fn idle_count(&self) -> usize {
+        self.lock_idle().len()
+    }
+
+    /// Connections currently checked out (or being reset).
+    pub fn active_count(&self) -> usize {
+        self.size() - self.permits.available_permits()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Stops handing out connections and closes the idle ones; checked-out ones close on return.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        self.permits.close();
+        self.lock_idle().clear();
+    }
+
+    /// Parameters the server reported at login (what a client should be told at startup).
+    pub fn server_params(&self) -> Option<ParamMap> {
+        self.server_params
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, VecDeque<Server>> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands out a server connection, waiting at most `checkout_timeout` for one to be free.
+    pub async fn checkout(self: &Arc<Self>) -> Result<PoolGuard, PoolError> {
+        if self.is_closed() {
+            return Err(PoolError::Closed);
+        }
+        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(p) => p,
+            Err(tokio::sync::TryAcquireError::Closed) => return Err(PoolError::Closed),
+            Err(tokio::sync::TryAcquireError::NoPermits) => {
+                self.stats.waits.fetch_add(1, Ordering::Relaxed);
+                let wait = secs(self.settings.checkout_timeout_secs);
+                match tokio::time::timeout(wait, Arc::clone(&self.permits).acquire_owned()).await {
+                    Err(_) => {
+                        self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                        return Err(PoolError::Timeout(wait));
+                    }
+                    Ok(Err(_)) => return Err(PoolError::Closed),
+                    Ok(Ok(p)) => p,
+                }
+            }
+        };
+        self.stats.checkouts.fetch_add(1, Ordering::Relaxed);
+        while let Some(mut server) = self.pop_idle() {
+            if self.expired(&server) || !server.is_alive() {
+                self.stats.closed_broken.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            return Ok(self.guard(server, permit));
+        }
+        let server = self.connect().await?;
+        Ok(self.guard(server, permit))
+    }
+
+    fn guard(self: &Arc<Self>, server: Server, permit: OwnedSemaphorePermit) -> PoolGuard {
+        PoolGuard {
+            server: Some(server),
+            pool: Arc::clone(self),
+            permit: Some(permit),
+        }
+    }
+
+    fn pop_idle(&self) -> Option<Server> {
+        self.lock_idle().pop_back()
+    }
+
+    async fn connect(&self) -> Result<Server, BackendError> {
+        let timeout = secs(self.settings.connect_timeout_secs.max(1));
+        match Server::connect(&self.target, timeout).await {
+            Ok(s) => {
+                self.stats.connects.fetch_add(1, Ordering::Relaxed);
+                *self.server_params.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(s.params().clone());
+                Ok(s)
+            }
+            Err(e) => {
+                self.stats.connect_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(pool = %self.name, error = %e, "server connection failed");
+                Err(e)
+            }
+        }
+    }
+
+    fn expired(&self, server: &Server) -> bool {
+        let lifetime = self.settings.max_lifetime_secs;
+        lifetime > 0 && server.age() >= secs(lifetime)
+    }
+
+    fn check_in(&self, mut server: Server) {
+        if self.is_closed() || self.expired(&server) {
+            return;
+        }
+        server.touch();
+        self.lock_idle().push_back(server);
+    }
+}
+
+impl PoolGuard {
+    pub fn server(&mut self) -> &mut Server {
+        // The option is only emptied by release/discard/drop, which consume the guard.
+        self.server
+            .as_mut()
+            .expect("guard holds a server until consumed")
+    }
+
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
+
+    /// Returns the connection for reuse. In session mode, or when the client changed session
+    /// state, the reset query runs first on a background task (the permit is held until then).
+    pub fn release(mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let permit = self.permit.take();
+        let pool = Arc::clone(&self.pool);
+        if pool.mode() == PoolMode::Session || server.needs_reset() {
+            tokio::spawn(async move {
+                let mut server = server;
+                let query = pool.settings.reset_query.clone();
+                let timeout = secs(pool.settings.connect_timeout_secs.max(1));
+                match tokio::time::timeout(timeout, server.reset(&query)).await {
+                    Ok(Ok(())) => pool.check_in(server),
+                    _ => {
+                        pool.stats.closed_broken.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                drop(permit);
+            });
+        } else {
+            pool.check_in(server);
+            drop(permit);
+        }
+    }
+
+    /// Closes the connection (its state is unknown or it failed).
+    pub fn discard(mut self) {
+        if self.server.take().is_some() {
+            self.pool
+                .stats
+                .closed_broken
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for PoolGuard {
+    fn drop(&mut self) {
+        if self.server.take().is_some() {
+            self.pool
+                .stats
+                .closed_broken
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Warm-up, then periodic upkeep: retire old and long-idle connections (keeping `min_idle`),
+/// trim idle ones above `idle_ratio` of the size, health-check the rest, top up to `min_idle`.
+async fn maintain(pool: Weak<Pool>) {
+    if let Some(p) = pool.upgrade() {
+        let warm = ((p.size() as f64) * p.settings.warmup_ratio).ceil() as usize;
+        let want = warm.max(p.settings.min_idle as usize).min(p.size());
+        top_up(&p, want).await;
+    }
+    let tick = {
+        let Some(p) = pool.upgrade() else { return };
+        secs(p.settings.health_check_interval_secs.clamp(1, 60))
+    };
+    let mut interval = tokio::time::interval(tick);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        let Some(p) = pool.upgrade() else { return };
+        if p.is_closed() {
+            return;
+        }
+        retire(&p);
+        health_check(&p, tick).await;
+        top_up(&p, p.settings.min_idle as usize).await;
+    }
+}
+
+fn retire(p: &Pool) {
+    let idle_timeout = p.settings.idle_timeout_secs;
+    let max_idle = ((p.size() as f64) * p.settings.idle_ratio).floor() as usize;
+    let min_idle = p.settings.min_idle as usize;
+    let mut idle = p.lock_idle();
+    let mut count = idle.len();
+    // The front of the deque holds the longest-idle connections: retire from there.
+    idle.retain(|s| {
+        let stale = idle_timeout > 0 && s.idle_for() >= secs(idle_timeout);
+        let drop_it = p.expired(s) || (count > min_idle && (stale || count > max_idle));
+        if drop_it {
+            count -= 1;
+        }
+        !drop_it
+    });
+}
+
+async fn health_check(p: &Arc<Pool>, older_than: Duration) {
+    let query = p.settings.health_check_query.clone();
+    if query.is_empty() {
+        return;
+    }
+    let candidates = {
+        let mut idle = p.lock_idle();
+        let (check, keep): (VecDeque<Server>, VecDeque<Server>) =
+            idle.drain(..).partition(|s| s.idle_for() >= older_than);
+        *idle = keep;
+        check
+    };
+    for mut server in candidates {
+        let Ok(permit) = Arc::clone(&p.permits).try_acquire_owned() else {
+            // Every slot is in use: the connection is simply put back unchecked.
+            p.lock_idle().push_front(server);
+            continue;
+        };
+        let ok = matches!(
+            tokio::time::timeout(older_than, server.run_discarding(&query)).await,
+            Ok(Ok(()))
+        );
+        if ok {
+            p.lock_idle().push_front(server);
+        } else {
+            p.stats.closed_broken.fetch_add(1, Ordering::Relaxed);
+        }
+        drop(permit);
+    }
+}
+
+async fn top_up(p: &Arc<Pool>, want_idle: usize) {
+    while !p.is_closed() && p.idle_count() < want_idle {
+        let Ok(permit) = Arc::clone(&p.permits).try_acquire_owned() else {
+            return;
+        };
+        match p.connect().await {
+            Ok(s) => p.check_in(s),
+            Err(_) => return,
+        }
+        drop(permit);
+    }
+}

@@ -1,0 +1,75 @@
+//! The registry of pools, keyed by (client-facing database, backend user). Pools are created on
+//! first use (or at start for fully specified databases, which warms them up); on reload a pool
+//! whose target or settings changed is closed and replaced, an unchanged one survives.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use articdbm_config::PoolSettings;
+
+use super::pool::Pool;
+use super::target::BackendTarget;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PoolKey {
+    pub database: String,
+    pub user: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Pools {
+    pools: Mutex<HashMap<PoolKey, Arc<Pool>>>,
+}
+
+impl Pools {
+    /// The pool for `key`, replacing one whose target or settings differ.
+    pub fn get_or_create(
+        &self,
+        key: &PoolKey,
+        target: &BackendTarget,
+        settings: &PoolSettings,
+    ) -> Arc<Pool> {
+        let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(p) = map.get(key) {
+            if !p.is_closed() && p.target() == target && p.settings() == settings {
+                return Arc::clone(p);
+            }
+            p.close();
+        }
+        let name = format!("{}/{}", key.database, key.user);
+        let pool = Pool::start(name, target.clone(), settings.clone());
+        map.insert(key.clone(), Arc::clone(&pool));
+        pool
+    }
+
+    /// Keeps the pools for which `still_valid` returns true and closes the others.
+    pub fn retain(&self, mut still_valid: impl FnMut(&PoolKey, &Pool) -> bool) {
+        let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|k, p| {
+            let keep = still_valid(k, p);
+            if !keep {
+                p.close();
+            }
+            keep
+        });
+    }
+
+    /// A snapshot of all pools, for the admin console.
+    pub fn all(&self) -> Vec<(PoolKey, Arc<Pool>)> {
+        let map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map
+            .iter()
+            .map(|(k, p)| (k.clone(), Arc::clone(p)))
+            .collect();
+        v.sort_by(|a, b| (&a.0.database, &a.0.user).cmp(&(&b.0.database, &b.0.user)));
+        v
+    }
+
+    pub fn close_all(&self) {
+        let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
+        for p in map.values() {
+            p.close();
+        }
+        map.clear();
+    }
+}

@@ -1,0 +1,109 @@
+//! Routing CancelRequests. Each client gets a proxy-issued (process id, secret); while it holds a
+//! backend connection the registry knows that backend's real key, so a cancel arriving on a new
+//! connection reaches exactly the server process running that client's query.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use articdbm_wire_pg::backend::backend_key_data::BackendKeyData;
+use subtle::ConstantTimeEq;
+
+/// Where a cancel for a client must go right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CancelTarget {
+    pub server: SocketAddr,
+    pub key: BackendKeyData,
+}
+
+#[derive(Debug)]
+struct Entry {
+    secret: i32,
+    target: Option<CancelTarget>,
+}
+
+/// The live map from proxy-issued keys to backend keys.
+#[derive(Debug, Default)]
+pub struct CancelRegistry {
+    entries: Mutex<HashMap<i32, Entry>>,
+}
+
+/// Removes the client's key when the session ends.
+#[derive(Debug)]
+pub struct CancelHandle {
+    registry: Arc<CancelRegistry>,
+    pub key: BackendKeyData,
+}
+
+impl CancelRegistry {
+    /// Issues a fresh, unused key for a new client.
+    pub fn register(self: &Arc<Self>) -> CancelHandle {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let process_id = rand::random::<i32>() & 0x7fff_ffff;
+            if process_id == 0 || map.contains_key(&process_id) {
+                continue;
+            }
+            let secret = rand::random::<i32>();
+            map.insert(
+                process_id,
+                Entry {
+                    secret,
+                    target: None,
+                },
+            );
+            return CancelHandle {
+                registry: Arc::clone(self),
+                key: BackendKeyData {
+                    process_id,
+                    secret_key: secret,
+                },
+            };
+        }
+    }
+
+    /// The backend to cancel for a client key, if the secret matches and a query may be running.
+    pub fn lookup(&self, process_id: i32, secret: i32) -> Option<CancelTarget> {
+        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.get(&process_id)?;
+        let ok: bool = entry
+            .secret
+            .to_be_bytes()
+            .ct_eq(&secret.to_be_bytes())
+            .into();
+        if ok { entry.target } else { None }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl CancelHandle {
+    /// Records which backend the client is attached to (`None` when it holds none).
+    pub fn set_target(&self, target: Option<CancelTarget>) {
+        let mut map = self
+            .registry
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = map.get_mut(&self.key.process_id) {
+            e.target = target;
+        }
+    }
+}
+
+impl Drop for CancelHandle {
+    fn drop(&mut self) {
+        let mut map = self
+            .registry
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.remove(&self.key.process_id);
+    }
+}

@@ -1,0 +1,54 @@
+//! Errors of the data plane, each carrying what the caller needs to decide what the client is told
+//! (SQLSTATE, whether the session survives) and whether a backend is to be trusted again.
+
+use articdbm_wire_pg::WireError;
+use thiserror::Error;
+
+/// Why talking to a backend server failed.
+#[derive(Debug, Error)]
+pub enum BackendError {
+    #[error("could not connect to server {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("timed out connecting to server {addr}")]
+    ConnectTimeout { addr: String },
+    #[error("server rejected the login: {message} (SQLSTATE {code})")]
+    Rejected { code: String, message: String },
+    #[error("server asked for an authentication method the proxy does not support ({0})")]
+    UnsupportedAuth(String),
+    #[error("server authentication failed: {0}")]
+    Auth(String),
+    #[error("server needs a password but none is configured for this database")]
+    NoPassword,
+    #[error("server connection lost: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("server closed the connection")]
+    Closed,
+    #[error("server sent an invalid message: {0}")]
+    Protocol(#[from] WireError),
+}
+
+/// Why a client could not get a backend connection.
+#[derive(Debug, Error)]
+pub enum PoolError {
+    #[error("timed out after {0:?} waiting for a server connection (pool exhausted)")]
+    Timeout(std::time::Duration),
+    #[error("pool is closed (configuration reloaded or shutting down)")]
+    Closed,
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl PoolError {
+    /// SQLSTATE reported to the client for this failure.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            PoolError::Timeout(_) => "53300",
+            PoolError::Closed => "57P01",
+            PoolError::Backend(BackendError::Rejected { .. }) => "08004",
+            PoolError::Backend(_) => "08006",
+        }
+    }
+}

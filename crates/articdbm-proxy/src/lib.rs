@@ -1,0 +1,52 @@
+//! The ArticDBM data plane: listeners, TLS, the PostgreSQL front end, backend pools, cancel
+//! routing, the inspection seam, the admin console and live reload. `run` serves until shutdown;
+//! tests bind port 0 in-process and run in parallel (no global state).
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod backend;
+pub mod cancel;
+pub mod error;
+pub mod inspect;
+pub mod listener;
+mod pg;
+pub mod runtime;
+pub mod shutdown;
+pub mod state;
+pub mod stream;
+pub mod tls;
+
+use std::sync::Arc;
+
+pub use inspect::{AllowAll, StatementInspector, Verdict};
+pub use runtime::RuntimeConfig;
+pub use shutdown::{Shutdown, ShutdownTrigger};
+pub use state::{ConfigSource, LiveState};
+
+/// Warms up the pools of databases whose backend user is fixed, so the first clients find
+/// connections ready.
+pub fn warm_up(state: &LiveState) {
+    let runtime = state.runtime();
+    for (name, db) in &runtime.config.databases {
+        if name == "*" || db.user.is_none() {
+            continue;
+        }
+        if let Some(route) = runtime.route(name, "") {
+            state
+                .pools
+                .get_or_create(&route.key, &route.target, &route.settings);
+        }
+    }
+}
+
+/// Serves PostgreSQL clients on `listener` until `trigger` is drained, then finishes as
+/// described in [`listener::serve_pg`].
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: Arc<LiveState>,
+    trigger: Arc<ShutdownTrigger>,
+) {
+    warm_up(&state);
+    let grace = state.runtime().config.proxy.shutdown_grace();
+    listener::serve_pg(listener, state, trigger, grace).await;
+}

@@ -1,0 +1,74 @@
+//! Accounting for requests in flight on the server: one batch per Sync / Query / FunctionCall,
+//! each ended by a ReadyForQuery. Within a batch it records the Parse messages awaiting their
+//! ParseComplete (and whether the proxy injected them, so the reply is swallowed) and how many
+//! CloseComplete replies belong to Close messages the proxy injected.
+
+use std::collections::VecDeque;
+
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// (statement id, swallow reply) for each Parse sent, in order; id 0 = untracked statement.
+    pub parsing: VecDeque<(u64, bool)>,
+    pub swallow_close: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct Batches {
+    /// Closed batches (Sync sent), oldest first.
+    sent: VecDeque<Batch>,
+    /// Messages forwarded since the last Sync.
+    current: Batch,
+    /// Whether any extended-protocol message was forwarded since the last Sync.
+    open: bool,
+}
+
+impl Batches {
+    pub fn current(&mut self) -> &mut Batch {
+        self.open = true;
+        &mut self.current
+    }
+
+    /// The batch the server is answering now.
+    pub fn front(&mut self) -> &mut Batch {
+        match self.sent.front_mut() {
+            Some(b) => b,
+            None => &mut self.current,
+        }
+    }
+
+    /// A Sync (or a Query) was sent: the current batch awaits its ReadyForQuery.
+    pub fn close(&mut self) {
+        self.sent.push_back(std::mem::take(&mut self.current));
+        self.open = false;
+    }
+
+    /// Drops the current batch without sending a Sync (every message of it was refused).
+    pub fn abandon(&mut self) {
+        self.current = Batch::default();
+        self.open = false;
+    }
+
+    /// A ReadyForQuery arrived.
+    pub fn completed(&mut self) {
+        self.sent.pop_front();
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// True when the server owes nothing and no batch is being built.
+    pub fn is_idle(&self) -> bool {
+        self.sent.is_empty() && !self.open
+    }
+
+    pub fn clear(&mut self) {
+        self.sent.clear();
+        self.current = Batch::default();
+        self.open = false;
+    }
+}

@@ -1,0 +1,172 @@
+//! One PostgreSQL client connection from accept to close: connection limit, startup and TLS,
+//! TLS requirement, authentication, database resolution and permissions, then the session loop
+//! or the admin console. Every refusal is a FATAL ErrorResponse with the matching SQLSTATE.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::SystemTime;
+
+use tokio::net::TcpStream;
+
+use super::auth::authenticate;
+use super::reply::{fatal, sqlstate};
+use super::session::{Identity, Session};
+use super::startup::{Opening, negotiate};
+use crate::backend::params::{ParamMap, is_tracked};
+use crate::shutdown::Shutdown;
+use crate::state::{ClientInfo, LiveState};
+
+pub async fn handle_client(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    state: Arc<LiveState>,
+    shutdown: Shutdown,
+) {
+    let _ = tcp.set_nodelay(true);
+    let connection = state.open_connection();
+    let runtime = state.runtime();
+    let auth_timeout = runtime.config.proxy.auth_timeout();
+    let opening = match tokio::time::timeout(auth_timeout, negotiate(tcp, peer, &state)).await {
+        Ok(o) => o,
+        Err(_) => return,
+    };
+    let Opening::Session {
+        mut stream,
+        params,
+        mut buf,
+    } = opening
+    else {
+        return;
+    };
+    if connection.is_none() {
+        fatal(
+            &mut stream,
+            sqlstate::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        )
+        .await;
+        return;
+    }
+    if runtime.tls_required && !stream.is_tls() {
+        fatal(
+            &mut stream,
+            sqlstate::INVALID_AUTHORIZATION,
+            "TLS is required: connect with sslmode=require or stronger",
+        )
+        .await;
+        return;
+    }
+    let Some(user_name) = params.user().map(str::to_string) else {
+        fatal(
+            &mut stream,
+            sqlstate::INVALID_AUTHORIZATION,
+            "no PostgreSQL user name specified in startup packet",
+        )
+        .await;
+        return;
+    };
+    let database = params.database().unwrap_or(&user_name).to_string();
+    let user = runtime.users.get(&user_name);
+    let auth = tokio::time::timeout(
+        auth_timeout,
+        authenticate(&mut stream, &mut buf, &user_name, user),
+    )
+    .await;
+    match auth {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%peer, user = %user_name, error = %e, "authentication failed");
+            fatal(&mut stream, e.sqlstate(), &e.to_string()).await;
+            return;
+        }
+        Err(_) => {
+            state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            fatal(
+                &mut stream,
+                sqlstate::INVALID_PASSWORD,
+                "authentication timed out",
+            )
+            .await;
+            return;
+        }
+    }
+    let Some(user) = user else { return };
+    if database == runtime.config.admin.database {
+        if !runtime.is_admin(&user_name) {
+            fatal(
+                &mut stream,
+                sqlstate::INSUFFICIENT_PRIVILEGE,
+                &format!("user \"{user_name}\" is not an admin of the proxy"),
+            )
+            .await;
+            return;
+        }
+        super::admin::run(stream, buf, &state, shutdown).await;
+        return;
+    }
+    if !user.may_use_database(&database) {
+        fatal(
+            &mut stream,
+            sqlstate::INSUFFICIENT_PRIVILEGE,
+            &format!("permission denied for database \"{database}\""),
+        )
+        .await;
+        return;
+    }
+    let Some(route) = runtime.route(&database, &user_name) else {
+        fatal(
+            &mut stream,
+            sqlstate::INVALID_CATALOG,
+            &format!("database \"{database}\" does not exist"),
+        )
+        .await;
+        return;
+    };
+    let info = ClientInfo {
+        id: 0,
+        user: user_name.clone(),
+        database: database.clone(),
+        addr: peer,
+        tls: stream.is_tls(),
+        connected_at: SystemTime::now(),
+    };
+    let Some(_client) = state.register_client(info, user.max_connections) else {
+        fatal(
+            &mut stream,
+            sqlstate::TOO_MANY_CONNECTIONS,
+            &format!("too many connections for role \"{user_name}\""),
+        )
+        .await;
+        return;
+    };
+    let mut wanted = ParamMap::default();
+    for (k, v) in &params.params {
+        if is_tracked(k) {
+            wanted.set(k, v);
+        }
+    }
+    let pool = state
+        .pools
+        .get_or_create(&route.key, &route.target, &route.settings);
+    let cancel = state.cancels.register();
+    let identity = Identity {
+        user: user_name,
+        database,
+        peer,
+    };
+    drop(runtime);
+    Session::new(
+        Arc::clone(&state),
+        identity,
+        stream,
+        buf,
+        pool,
+        wanted,
+        cancel,
+        shutdown,
+    )
+    .run()
+    .await;
+}

@@ -1,0 +1,15 @@
+//! The PostgreSQL front end: a client's way from TCP accept through TLS, startup and
+//! authentication into the session loop (or the admin console).
+
+mod admin;
+mod auth;
+mod batches;
+mod client;
+mod deferred;
+mod reply;
+mod session;
+mod session_state;
+mod startup;
+mod statements;
+
+pub use client::handle_client;

@@ -1,0 +1,773 @@
+//! The session loop of an authenticated PostgreSQL client. Frames come from one reused buffer;
+//! messages carrying SQL (Query, Parse) pass the inspection seam once, everything else is
+//! forwarded as received. In transaction mode a server is checked out at the first message that
+//! needs one and returned when the server reports the transaction over and owes nothing more.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use articdbm_config::PoolMode;
+use articdbm_wire_pg::backend::error_response::{Severity, write_error};
+use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
+use articdbm_wire_pg::backend::{TransactionStatus, tag as be};
+use articdbm_wire_pg::frontend::{Bind, Close, Describe, Parse, Query, TargetKind, tag as fe};
+use articdbm_wire_pg::{Frame, FrameDecoder};
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::batches::Batches;
+use super::deferred::{Deferred, When};
+use super::reply::sqlstate;
+use super::session_state::{StateEffect, classify};
+use super::statements::{ClientStatements, Prepared};
+use crate::backend::params::{ParamMap, is_tracked};
+use crate::backend::{Pool, PoolGuard};
+use crate::cancel::{CancelHandle, CancelTarget};
+use crate::error::PoolError;
+use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
+use crate::shutdown::{Shutdown, ShutdownPhase};
+use crate::state::LiveState;
+use crate::stream::ClientStream;
+
+/// Whether the loop goes on after a message.
+enum Flow {
+    Continue,
+    Close,
+}
+
+/// Who the client is, fixed at login.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub user: String,
+    pub database: String,
+    pub peer: SocketAddr,
+}
+
+pub struct Session {
+    state: Arc<LiveState>,
+    id: Identity,
+    client: ClientStream,
+    cbuf: BytesMut,
+    out: BytesMut,
+    decoder: FrameDecoder,
+    pool: Arc<Pool>,
+    transaction_mode: bool,
+    server: Option<PoolGuard>,
+    wanted: ParamMap,
+    statements: ClientStatements,
+    batches: Batches,
+    deferred: Deferred,
+    ready_sent: u64,
+    ready_received: u64,
+    /// Set when an extended-protocol message was refused: drop messages until Sync, then report.
+    refused: Option<BytesMut>,
+    tx: TransactionStatus,
+    cancel: CancelHandle,
+    shutdown: Shutdown,
+    draining: bool,
+    idle_timeout: Option<std::time::Duration>,
+    /// A server lost while the client sat idle in a transaction: reported at its next request.
+    lost: Option<String>,
+}
+
+impl Session {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        state: Arc<LiveState>,
+        id: Identity,
+        client: ClientStream,
+        cbuf: BytesMut,
+        pool: Arc<Pool>,
+        wanted: ParamMap,
+        cancel: CancelHandle,
+        shutdown: Shutdown,
+    ) -> Self {
+        let runtime = state.runtime();
+        let proxy = &runtime.config.proxy;
+        Session {
+            decoder: FrameDecoder::new(proxy.max_client_message_bytes),
+            idle_timeout: proxy.client_idle_timeout(),
+            transaction_mode: pool.mode() == PoolMode::Transaction,
+            state,
+            id,
+            client,
+            cbuf,
+            out: BytesMut::with_capacity(16 * 1024),
+            pool,
+            server: None,
+            wanted,
+            statements: ClientStatements::default(),
+            batches: Batches::default(),
+            deferred: Deferred::default(),
+            ready_sent: 0,
+            ready_received: 0,
+            refused: None,
+            tx: TransactionStatus::Idle,
+            cancel,
+            shutdown,
+            draining: false,
+            lost: None,
+        }
+    }
+
+    /// Completes the login (ParameterStatus, BackendKeyData, ReadyForQuery) and runs the loop.
+    pub async fn run(mut self) {
+        if let Err(e) = self.login().await {
+            super::reply::fatal(&mut self.client, e.sqlstate(), &e.to_string()).await;
+            return;
+        }
+        self.serve().await;
+        self.finish();
+    }
+
+    async fn login(&mut self) -> Result<(), PoolError> {
+        let params = match self.pool.server_params().filter(|_| self.transaction_mode) {
+            Some(p) => p,
+            None => {
+                self.attach().await?;
+                match self.server.as_mut() {
+                    Some(g) => g.server().params().clone(),
+                    None => ParamMap::default(),
+                }
+            }
+        };
+        for (k, v) in params.iter() {
+            let v = if is_tracked(k) {
+                self.wanted.get(k).unwrap_or(v)
+            } else {
+                v
+            };
+            ParameterStatus::write(&mut self.out, k, v);
+        }
+        self.cancel.key.write(&mut self.out);
+        TransactionStatus::Idle.write(&mut self.out);
+        self.maybe_release();
+        self.flush_client().await.map_err(|_| PoolError::Closed)
+    }
+
+    async fn serve(&mut self) {
+        loop {
+            if self.draining && self.is_idle() {
+                super::reply::fatal(
+                    &mut self.client,
+                    sqlstate::ADMIN_SHUTDOWN,
+                    "terminating connection due to administrator command",
+                )
+                .await;
+                return;
+            }
+            let idle_limit = self.idle_timeout.filter(|_| self.is_idle());
+            let draining = self.draining;
+            let has_server = self.server.is_some();
+            tokio::select! {
+                r = self.client.read_buf(&mut self.cbuf) => {
+                    match r {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {
+                            if let Flow::Close = self.on_client_data().await {
+                                return;
+                            }
+                        }
+                    }
+                }
+                r = fill(&mut self.server), if has_server => {
+                    let lost = match r {
+                        Ok(0) => Some("server closed the connection unexpectedly".to_string()),
+                        Err(e) => Some(format!("server connection lost: {e}")),
+                        Ok(_) => self.on_server_data().err(),
+                    };
+                    if let Some(reason) = lost
+                        && let Flow::Close = self.server_lost(&reason) {
+                            let _ = self.flush_client().await;
+                            return;
+                        }
+                    self.maybe_release();
+                }
+                () = self.shutdown.reached(if draining { ShutdownPhase::Forced } else { ShutdownPhase::Draining }) => {
+                    if !draining {
+                        self.draining = true;
+                        continue;
+                    }
+                    self.out.clear();
+                    super::reply::fatal(&mut self.client, sqlstate::ADMIN_SHUTDOWN,
+                        "terminating connection due to administrator command").await;
+                    return;
+                }
+                () = sleep_opt(idle_limit) => {
+                    super::reply::fatal(&mut self.client, sqlstate::IDLE_SESSION_TIMEOUT,
+                        "terminating connection due to idle-session timeout").await;
+                    return;
+                }
+            }
+            if self.flush_client().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// True when no server work is outstanding and no transaction is open.
+    fn is_idle(&self) -> bool {
+        self.batches.is_idle() && self.tx == TransactionStatus::Idle && self.refused.is_none()
+    }
+
+    async fn flush_client(&mut self) -> std::io::Result<()> {
+        if !self.out.is_empty() {
+            self.client.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    async fn on_client_data(&mut self) -> Flow {
+        loop {
+            let frame = match self.decoder.decode(&mut self.cbuf) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    write_error(
+                        &mut self.out,
+                        Severity::Fatal,
+                        sqlstate::PROTOCOL_VIOLATION,
+                        &e.to_string(),
+                    );
+                    return Flow::Close;
+                }
+            };
+            match self.on_client_frame(frame).await {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Close) => return Flow::Close,
+                Err(message) => {
+                    write_error(
+                        &mut self.out,
+                        Severity::Fatal,
+                        sqlstate::PROTOCOL_VIOLATION,
+                        &message,
+                    );
+                    return Flow::Close;
+                }
+            }
+        }
+        if let Some(g) = self.server.as_mut()
+            && g.server().flush().await.is_err()
+        {
+            let flow = self.server_lost("server connection lost while sending");
+            return flow;
+        }
+        self.deferred
+            .emit_after(self.ready_received, &mut self.out, self.tx);
+        self.maybe_release();
+        Flow::Continue
+    }
+
+    /// One client message. `Err` is a protocol violation that ends the session.
+    async fn on_client_frame(&mut self, frame: Frame) -> Result<Flow, String> {
+        tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), attached = self.server.is_some(), "client message");
+        if let Some(reason) = self.lost.take() {
+            match frame.tag() {
+                fe::QUERY | fe::FUNCTION_CALL => {
+                    self.refuse_query(sqlstate::CONNECTION_FAILURE, &reason);
+                    return Ok(Flow::Continue);
+                }
+                fe::PARSE | fe::BIND | fe::DESCRIBE | fe::CLOSE | fe::EXECUTE => {
+                    self.refuse_extended(sqlstate::CONNECTION_FAILURE, &reason);
+                }
+                _ => self.lost = Some(reason),
+            }
+        }
+        match frame.tag() {
+            fe::QUERY => self.on_query(frame).await,
+            fe::PARSE => self.on_parse(frame).await,
+            fe::BIND | fe::DESCRIBE => self.on_bind_or_describe(frame).await,
+            fe::CLOSE => self.on_close(frame).await,
+            fe::EXECUTE => {
+                if self.refused.is_none() {
+                    self.forward_extended(&frame).await;
+                }
+                Ok(Flow::Continue)
+            }
+            fe::SYNC => self.on_sync(&frame).await,
+            fe::FLUSH => {
+                if self.refused.is_none() && self.server.is_some() {
+                    self.forward(&frame);
+                }
+                Ok(Flow::Continue)
+            }
+            fe::FUNCTION_CALL => {
+                if self.ensure_server_or_refuse_query().await {
+                    self.forward(&frame);
+                    self.batches.close();
+                    self.ready_sent += 1;
+                }
+                Ok(Flow::Continue)
+            }
+            fe::COPY_DATA | fe::COPY_DONE | fe::COPY_FAIL => {
+                if self.server.is_some() {
+                    self.forward(&frame);
+                }
+                Ok(Flow::Continue)
+            }
+            fe::TERMINATE => Ok(Flow::Close),
+            other => Err(format!("invalid frontend message type {}", other as char)),
+        }
+    }
+
+    fn inspect(&self, sql: &str, source: StatementSource) -> Verdict {
+        let ctx = StatementContext {
+            protocol: Protocol::Postgres,
+            source,
+            user: &self.id.user,
+            database: &self.id.database,
+            client_addr: self.id.peer,
+            sql,
+        };
+        let verdict = self.state.inspector.inspect(&ctx);
+        match &verdict {
+            Verdict::Allow => {}
+            Verdict::Alert { rule, reason } => {
+                self.state
+                    .counters
+                    .statements_alerted
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(user = %self.id.user, rule = %rule, reason = %reason, "statement alert");
+            }
+            Verdict::Block { rule, .. } => {
+                self.state
+                    .counters
+                    .statements_blocked
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(user = %self.id.user, rule = %rule, "statement blocked");
+            }
+        }
+        verdict
+    }
+
+    async fn on_query(&mut self, frame: Frame) -> Result<Flow, String> {
+        let query = Query::decode(&frame).map_err(|e| e.to_string())?;
+        self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
+        let Ok(sql) = query.sql() else {
+            self.refuse_query("22021", "invalid byte sequence for encoding \"UTF8\"");
+            return Ok(Flow::Continue);
+        };
+        if let Verdict::Block {
+            rule,
+            message,
+            sqlstate,
+        } = self.inspect(sql, StatementSource::SimpleQuery)
+        {
+            self.refuse_query(sqlstate, &format!("{message} (rule {rule})"));
+            return Ok(Flow::Continue);
+        }
+        let effect = classify(sql);
+        if !self.ensure_server_or_refuse_query().await {
+            return Ok(Flow::Continue);
+        }
+        self.apply_effect(effect);
+        self.forward(&frame);
+        self.batches.close();
+        self.ready_sent += 1;
+        Ok(Flow::Continue)
+    }
+
+    async fn on_parse(&mut self, frame: Frame) -> Result<Flow, String> {
+        if self.refused.is_some() {
+            return Ok(Flow::Continue);
+        }
+        let parse = Parse::decode(&frame).map_err(|e| e.to_string())?;
+        self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
+        let Ok(sql) = parse.query() else {
+            self.refuse_extended("22021", "invalid byte sequence for encoding \"UTF8\"");
+            return Ok(Flow::Continue);
+        };
+        if let Verdict::Block {
+            rule,
+            message,
+            sqlstate,
+        } = self.inspect(sql, StatementSource::Prepare)
+        {
+            self.refuse_extended(sqlstate, &format!("{message} (rule {rule})"));
+            return Ok(Flow::Continue);
+        }
+        let effect = classify(sql);
+        let tracked = self.transaction_mode && !parse.statement().is_empty();
+        if tracked && self.statements.contains(parse.statement()) {
+            let name = String::from_utf8_lossy(parse.statement()).into_owned();
+            self.refuse_extended(
+                sqlstate::DUPLICATE_PREPARED,
+                &format!("prepared statement \"{name}\" already exists"),
+            );
+            return Ok(Flow::Continue);
+        }
+        if !self.ensure_server_or_refuse_extended().await {
+            return Ok(Flow::Continue);
+        }
+        self.apply_effect(effect);
+        if tracked {
+            let prepared = self.statements.insert(&parse);
+            self.send_parse(&prepared, false);
+        } else {
+            self.forward(&frame);
+            self.batches.current().parsing.push_back((0, false));
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Prepares `p` on the attached server under its server-side name. A statement already there
+    /// is closed first (it is identical by construction; the Close reply is swallowed).
+    fn send_parse(&mut self, p: &Prepared, swallow: bool) {
+        let Some(g) = self.server.as_mut() else {
+            return;
+        };
+        let server = g.server();
+        let already = !server.prepared().insert(p.id);
+        if already {
+            Close::write(server.out(), TargetKind::Statement, &p.server_name);
+        }
+        p.parse.write_renamed(server.out(), &p.server_name);
+        let batch = self.batches.current();
+        if already {
+            batch.swallow_close += 1;
+        }
+        batch.parsing.push_back((p.id, swallow));
+    }
+
+    async fn on_bind_or_describe(&mut self, frame: Frame) -> Result<Flow, String> {
+        if self.refused.is_some() {
+            return Ok(Flow::Continue);
+        }
+        let name = if frame.tag() == fe::BIND {
+            Some(
+                Bind::decode(&frame)
+                    .map_err(|e| e.to_string())?
+                    .statement()
+                    .to_vec(),
+            )
+        } else {
+            let d = Describe::decode(&frame).map_err(|e| e.to_string())?;
+            (d.0.kind == TargetKind::Statement).then(|| d.0.name.to_vec())
+        };
+        let prepared = match name {
+            Some(n) if self.transaction_mode && !n.is_empty() => self.statements.get(&n),
+            _ => None,
+        };
+        let Some(prepared) = prepared else {
+            self.forward_extended(&frame).await;
+            return Ok(Flow::Continue);
+        };
+        if !self.ensure_server_or_refuse_extended().await {
+            return Ok(Flow::Continue);
+        }
+        let missing = match self.server.as_mut() {
+            Some(g) => !g.server().prepared().contains(&prepared.id),
+            None => false,
+        };
+        if missing {
+            self.send_parse(&prepared, true);
+        }
+        let Some(g) = self.server.as_mut() else {
+            return Ok(Flow::Continue);
+        };
+        let out = g.server().out();
+        if frame.tag() == fe::BIND {
+            Bind::decode(&frame)
+                .map_err(|e| e.to_string())?
+                .write_renamed(out, &prepared.server_name);
+        } else {
+            Describe::write(out, TargetKind::Statement, &prepared.server_name);
+        }
+        self.batches.current();
+        Ok(Flow::Continue)
+    }
+
+    async fn on_close(&mut self, frame: Frame) -> Result<Flow, String> {
+        if self.refused.is_some() {
+            return Ok(Flow::Continue);
+        }
+        let close = Close::decode(&frame).map_err(|e| e.to_string())?;
+        let tracked = self.transaction_mode
+            && close.0.kind == TargetKind::Statement
+            && !close.0.name.is_empty();
+        let Some(prepared) = tracked
+            .then(|| self.statements.remove(&close.0.name))
+            .flatten()
+        else {
+            self.forward_extended(&frame).await;
+            return Ok(Flow::Continue);
+        };
+        if !self.ensure_server_or_refuse_extended().await {
+            return Ok(Flow::Continue);
+        }
+        if let Some(g) = self.server.as_mut() {
+            let server = g.server();
+            server.prepared().remove(&prepared.id);
+            Close::write(server.out(), TargetKind::Statement, &prepared.server_name);
+            self.batches.current();
+        }
+        Ok(Flow::Continue)
+    }
+
+    async fn on_sync(&mut self, frame: &Frame) -> Result<Flow, String> {
+        if let Some(err) = self.refused.take() {
+            if self.batches.is_open() && self.server.is_some() {
+                self.forward(frame);
+                self.batches.close();
+                self.ready_sent += 1;
+                self.deferred
+                    .push(When::BeforeReady(self.ready_sent), err, false);
+            } else {
+                self.batches.abandon();
+                self.deferred
+                    .push(When::AfterReady(self.ready_sent), err, true);
+            }
+            return Ok(Flow::Continue);
+        }
+        if self.server.is_none() && !self.batches.is_open() {
+            // Nothing to synchronise with: answer for the server.
+            self.deferred
+                .push(When::AfterReady(self.ready_sent), BytesMut::new(), true);
+            return Ok(Flow::Continue);
+        }
+        if !self.ensure_server_or_refuse_query().await {
+            return Ok(Flow::Continue);
+        }
+        self.forward(frame);
+        self.batches.close();
+        self.ready_sent += 1;
+        Ok(Flow::Continue)
+    }
+
+    async fn forward_extended(&mut self, frame: &Frame) {
+        if self.ensure_server_or_refuse_extended().await {
+            self.forward(frame);
+            self.batches.current();
+        }
+    }
+
+    fn forward(&mut self, frame: &Frame) {
+        if let Some(g) = self.server.as_mut() {
+            g.server().out().extend_from_slice(frame.as_bytes());
+        }
+    }
+
+    fn apply_effect(&mut self, effect: StateEffect) {
+        let Some(g) = self.server.as_mut() else {
+            return;
+        };
+        match effect {
+            StateEffect::None => {}
+            StateEffect::Dirty => g.server().mark_needs_reset(),
+            StateEffect::DropsPrepared => {
+                let s = g.server();
+                s.mark_needs_reset();
+                s.prepared().clear();
+            }
+        }
+    }
+
+    /// Answers a simple query (or a Sync) with an error and ReadyForQuery, in order.
+    fn refuse_query(&mut self, code: &str, message: &str) {
+        let mut err = BytesMut::with_capacity(64 + message.len());
+        write_error(&mut err, Severity::Error, code, message);
+        self.deferred
+            .push(When::AfterReady(self.ready_sent), err, true);
+    }
+
+    /// Refuses an extended-protocol message: like the server, ignore everything until Sync.
+    fn refuse_extended(&mut self, code: &str, message: &str) {
+        if self.refused.is_none() {
+            let mut err = BytesMut::with_capacity(64 + message.len());
+            write_error(&mut err, Severity::Error, code, message);
+            self.refused = Some(err);
+        }
+    }
+
+    async fn ensure_server_or_refuse_query(&mut self) -> bool {
+        match self.attach().await {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse_query(e.sqlstate(), &e.to_string());
+                false
+            }
+        }
+    }
+
+    async fn ensure_server_or_refuse_extended(&mut self) -> bool {
+        match self.attach().await {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse_extended(e.sqlstate(), &e.to_string());
+                false
+            }
+        }
+    }
+
+    /// Checks out a server if none is attached, and brings its tracked parameters in line.
+    async fn attach(&mut self) -> Result<(), PoolError> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        let mut guard = self.pool.checkout().await?;
+        let server = guard.server();
+        if let Some(script) = self.wanted.diff_script(server.params())
+            && let Err(e) = server.run_discarding(&script).await
+        {
+            guard.discard();
+            return Err(e.into());
+        }
+        self.cancel.set_target(Some(CancelTarget {
+            server: server.addr(),
+            key: server.key(),
+        }));
+        self.server = Some(guard);
+        Ok(())
+    }
+
+    /// In transaction mode, gives the server back once it owes nothing and no transaction is open.
+    fn maybe_release(&mut self) {
+        if self.transaction_mode && self.server.is_some() && self.is_idle() {
+            self.detach(true);
+        }
+    }
+
+    fn detach(&mut self, clean: bool) {
+        self.cancel.set_target(None);
+        if let Some(g) = self.server.take() {
+            if clean {
+                g.release();
+            } else {
+                g.discard();
+            }
+        }
+    }
+
+    /// Processes everything buffered from the server. `Err` means the stream is unusable.
+    fn on_server_data(&mut self) -> Result<(), String> {
+        loop {
+            let Some(g) = self.server.as_mut() else {
+                return Ok(());
+            };
+            let frame = match g.server().next_buffered() {
+                Ok(Some(f)) => f,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            };
+            self.on_server_frame(frame)?;
+        }
+    }
+
+    fn on_server_frame(&mut self, frame: Frame) -> Result<(), String> {
+        tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), "server message");
+        match frame.tag() {
+            be::READY_FOR_QUERY => {
+                self.tx = TransactionStatus::decode(&frame).map_err(|e| e.to_string())?;
+                self.batches.completed();
+                self.ready_received += 1;
+                self.deferred
+                    .emit_before(self.ready_received, &mut self.out, self.tx);
+                self.out.extend_from_slice(frame.as_bytes());
+                self.deferred
+                    .emit_after(self.ready_received, &mut self.out, self.tx);
+            }
+            be::PARSE_COMPLETE => {
+                let swallow = matches!(self.batches.front().parsing.pop_front(), Some((_, true)));
+                if !swallow {
+                    self.out.extend_from_slice(frame.as_bytes());
+                }
+            }
+            be::CLOSE_COMPLETE => {
+                let batch = self.batches.front();
+                if batch.swallow_close > 0 {
+                    batch.swallow_close -= 1;
+                } else {
+                    self.out.extend_from_slice(frame.as_bytes());
+                }
+            }
+            be::ERROR_RESPONSE => {
+                let batch = self.batches.front();
+                let unconfirmed: Vec<u64> = batch.parsing.drain(..).map(|(id, _)| id).collect();
+                batch.swallow_close = 0;
+                if let Some(g) = self.server.as_mut() {
+                    let prepared = g.server().prepared();
+                    for id in unconfirmed.into_iter().filter(|id| *id != 0) {
+                        prepared.remove(&id);
+                    }
+                }
+                self.out.extend_from_slice(frame.as_bytes());
+            }
+            be::PARAMETER_STATUS => {
+                if let Some(g) = self.server.as_mut() {
+                    g.server()
+                        .observe_parameter(&frame)
+                        .map_err(|e| e.to_string())?;
+                }
+                if let Ok(p) = ParameterStatus::decode(&frame)
+                    && is_tracked(&p.name)
+                {
+                    self.wanted.set(&p.name, &p.value);
+                }
+                self.out.extend_from_slice(frame.as_bytes());
+            }
+            _ => self.out.extend_from_slice(frame.as_bytes()),
+        }
+        Ok(())
+    }
+
+    /// The server went away. In transaction mode the client is told (08006) and keeps its
+    /// session; in session mode the session ends.
+    fn server_lost(&mut self, reason: &str) -> Flow {
+        tracing::warn!(user = %self.id.user, database = %self.id.database, %reason, "server connection lost");
+        let owed = self
+            .batches
+            .in_flight()
+            .max(usize::from(self.batches.is_open()));
+        self.detach(false);
+        self.batches.clear();
+        self.deferred.clear();
+        self.refused = None;
+        self.ready_received = self.ready_sent;
+        if !self.transaction_mode {
+            write_error(
+                &mut self.out,
+                Severity::Fatal,
+                sqlstate::CONNECTION_FAILURE,
+                reason,
+            );
+            return Flow::Close;
+        }
+        self.tx = TransactionStatus::Idle;
+        if owed == 0 {
+            self.lost = Some(reason.to_string());
+            return Flow::Continue;
+        }
+        write_error(
+            &mut self.out,
+            Severity::Error,
+            sqlstate::CONNECTION_FAILURE,
+            reason,
+        );
+        for _ in 0..owed {
+            TransactionStatus::Idle.write(&mut self.out);
+        }
+        Flow::Continue
+    }
+
+    /// Returns or closes the server when the client leaves.
+    fn finish(&mut self) {
+        let clean = self.is_idle();
+        self.detach(clean);
+    }
+}
+
+async fn fill(server: &mut Option<PoolGuard>) -> std::io::Result<usize> {
+    match server {
+        Some(g) => g.server().fill().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_opt(d: Option<std::time::Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,229 @@
+//! The live state shared by every task of a running proxy: the current configuration snapshot
+//! (swapped on reload), the pools, the cancel registry, connected clients, the statement
+//! inspector and counters. Passed around as an `Arc`; nothing here is process-global.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use articdbm_config::Config;
+
+use crate::backend::pools::Pools;
+use crate::cancel::CancelRegistry;
+use crate::inspect::StatementInspector;
+use crate::runtime::{BuildError, RuntimeConfig};
+
+/// Produces a fresh configuration for a reload (re-reads the file and the environment).
+pub type ConfigSource = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
+
+/// Process-lifetime counters (atomics only; read by the admin console and metrics).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub clients_accepted: AtomicU64,
+    pub clients_rejected: AtomicU64,
+    pub auth_failures: AtomicU64,
+    pub queries: AtomicU64,
+    pub statements_blocked: AtomicU64,
+    pub statements_alerted: AtomicU64,
+    pub reloads: AtomicU64,
+}
+
+/// What the admin console shows about a connected client.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    pub id: u64,
+    pub user: String,
+    pub database: String,
+    pub addr: SocketAddr,
+    pub tls: bool,
+    pub connected_at: SystemTime,
+}
+
+pub struct LiveState {
+    runtime: ArcSwap<RuntimeConfig>,
+    source: Option<ConfigSource>,
+    pub pools: Pools,
+    pub cancels: Arc<CancelRegistry>,
+    pub inspector: Arc<dyn StatementInspector>,
+    pub counters: Counters,
+    clients: Mutex<HashMap<u64, ClientInfo>>,
+    per_user: Mutex<HashMap<String, u32>>,
+    open_connections: AtomicUsize,
+    next_client_id: AtomicU64,
+    started: SystemTime,
+}
+
+impl std::fmt::Debug for LiveState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveState")
+            .field("runtime", &self.runtime.load())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Removes the client from the registry and counters when its session ends.
+#[derive(Debug)]
+pub struct ClientSlot {
+    state: Arc<LiveState>,
+    id: u64,
+    user: Option<String>,
+}
+
+/// Held for every accepted TCP connection, counted against `max_client_connections`.
+#[derive(Debug)]
+pub struct ConnectionSlot {
+    state: Arc<LiveState>,
+}
+
+impl LiveState {
+    pub fn new(
+        runtime: RuntimeConfig,
+        source: Option<ConfigSource>,
+        inspector: Arc<dyn StatementInspector>,
+    ) -> Arc<Self> {
+        Arc::new(LiveState {
+            runtime: ArcSwap::from_pointee(runtime),
+            source,
+            pools: Pools::default(),
+            cancels: Arc::new(CancelRegistry::default()),
+            inspector,
+            counters: Counters::default(),
+            clients: Mutex::new(HashMap::new()),
+            per_user: Mutex::new(HashMap::new()),
+            open_connections: AtomicUsize::new(0),
+            next_client_id: AtomicU64::new(1),
+            started: SystemTime::now(),
+        })
+    }
+
+    /// The current configuration snapshot.
+    pub fn runtime(&self) -> Arc<RuntimeConfig> {
+        self.runtime.load_full()
+    }
+
+    pub fn started(&self) -> SystemTime {
+        self.started
+    }
+
+    /// Re-reads the configuration and swaps it in. Pools whose backend or settings changed are
+    /// closed (their clients finish on the old connections); unchanged pools and every client
+    /// connection survive. On error nothing changes.
+    pub fn reload(&self) -> Result<(), String> {
+        let Some(source) = &self.source else {
+            return Err("this proxy was started without a configuration source".into());
+        };
+        let config = source()?;
+        self.apply(config).map_err(|e| e.to_string())
+    }
+
+    /// Puts a new configuration into service (see [`LiveState::reload`]).
+    pub fn apply(&self, config: Config) -> Result<(), BuildError> {
+        let next = RuntimeConfig::build(config)?;
+        if next.config.proxy.pg_listen != self.runtime.load().config.proxy.pg_listen {
+            tracing::warn!("proxy.pg_listen changed: the new address takes effect on restart");
+        }
+        self.pools
+            .retain(|key, pool| match next.route(&key.database, &key.user) {
+                Some(route) => {
+                    route.key == *key
+                        && &route.target == pool.target()
+                        && &route.settings == pool.settings()
+                }
+                None => false,
+            });
+        self.runtime.store(Arc::new(next));
+        self.counters.reloads.fetch_add(1, Ordering::Relaxed);
+        tracing::info!("configuration reloaded");
+        Ok(())
+    }
+
+    /// Counts a new TCP connection; `None` when `max_client_connections` is reached.
+    pub fn open_connection(self: &Arc<Self>) -> Option<ConnectionSlot> {
+        let max = self.runtime.load().config.proxy.max_client_connections as usize;
+        let prev = self.open_connections.fetch_add(1, Ordering::AcqRel);
+        if prev >= max {
+            self.open_connections.fetch_sub(1, Ordering::AcqRel);
+            self.counters
+                .clients_rejected
+                .fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        self.counters
+            .clients_accepted
+            .fetch_add(1, Ordering::Relaxed);
+        Some(ConnectionSlot {
+            state: Arc::clone(self),
+        })
+    }
+
+    pub fn open_connections(&self) -> usize {
+        self.open_connections.load(Ordering::Acquire)
+    }
+
+    /// Registers an authenticated client; `None` if the user's `max_connections` is reached.
+    pub fn register_client(
+        self: &Arc<Self>,
+        mut info: ClientInfo,
+        user_limit: Option<u32>,
+    ) -> Option<ClientSlot> {
+        {
+            let mut per_user = self.per_user.lock().unwrap_or_else(|p| p.into_inner());
+            let n = per_user.entry(info.user.clone()).or_insert(0);
+            if user_limit.is_some_and(|max| *n >= max) {
+                return None;
+            }
+            *n += 1;
+        }
+        let id = self.next_client_id.fetch_add(1, Ordering::Relaxed);
+        info.id = id;
+        let user = info.user.clone();
+        self.clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, info);
+        Some(ClientSlot {
+            state: Arc::clone(self),
+            id,
+            user: Some(user),
+        })
+    }
+
+    pub fn clients(&self) -> Vec<ClientInfo> {
+        let map = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map.values().cloned().collect();
+        v.sort_by_key(|c| c.id);
+        v
+    }
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.state
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+        if let Some(user) = self.user.take() {
+            let mut per_user = self
+                .state
+                .per_user
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = per_user.get_mut(&user) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    per_user.remove(&user);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
+    }
+}

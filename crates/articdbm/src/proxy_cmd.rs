@@ -1,0 +1,122 @@
+//! `articdbm proxy`: load and validate the configuration, bind, print how to connect, then serve
+//! until SIGTERM/SIGINT (graceful drain) with SIGHUP reloading the configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use articdbm_config::{Config, Env};
+use articdbm_proxy::{AllowAll, LiveState, RuntimeConfig, ShutdownTrigger};
+
+use crate::cli::ProxyArgs;
+
+pub fn run(args: ProxyArgs) -> ExitCode {
+    let (path, config) = match load(args.config) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::logging::init(&config.logging);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(path, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(explicit: Option<PathBuf>) -> anyhow::Result<(PathBuf, Config)> {
+    let env = Env::from_process();
+    let path = match explicit {
+        Some(p) => p,
+        None => {
+            let defaults = articdbm_config::load(None, &env)
+                .map_err(|e| anyhow::anyhow!("invalid configuration\n{e}"))?;
+            crate::quickstart::ensure(&defaults.data_dir)?
+        }
+    };
+    let config = articdbm_config::load(Some(&path), &env)
+        .map_err(|e| anyhow::anyhow!("{}: invalid configuration\n{e}", path.display()))?;
+    Ok((path, config))
+}
+
+async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
+    let listen = config.proxy.pg_listen;
+    let runtime_config = RuntimeConfig::build(config).context("configuration cannot be used")?;
+    let reload_path = path.clone();
+    let source: articdbm_proxy::ConfigSource = Box::new(move || {
+        articdbm_config::load(Some(&reload_path), &Env::from_process()).map_err(|e| e.to_string())
+    });
+    let state = LiveState::new(runtime_config, Some(source), Arc::new(AllowAll));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    println!(
+        "ArticDBM {} listening for PostgreSQL clients on {local}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("  configuration: {}", path.display());
+    println!(
+        "  connect:       psql \"host={} port={} user=<user> dbname=<database>\"",
+        local.ip(),
+        local.port()
+    );
+    let trigger = Arc::new(ShutdownTrigger::new());
+    spawn_signal_handlers(Arc::clone(&state), Arc::clone(&trigger))?;
+    articdbm_proxy::run(listener, state, trigger).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_signal_handlers(
+    state: Arc<LiveState>,
+    trigger: Arc<ShutdownTrigger>,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        loop {
+            if hup.recv().await.is_none() {
+                return;
+            }
+            match state.reload() {
+                Ok(()) => {}
+                Err(e) => tracing::error!(error = %e, "reload failed, configuration unchanged"),
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut asked = 0;
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            asked += 1;
+            if asked == 1 {
+                tracing::info!("shutdown requested: draining (signal again to force)");
+                trigger.drain();
+            } else {
+                trigger.force();
+            }
+        }
+    });
+    Ok(())
+}
