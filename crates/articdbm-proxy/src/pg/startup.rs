@@ -105,6 +105,9 @@ pub async fn negotiate(tcp: TcpStream, peer: SocketAddr, state: &Arc<LiveState>)
                 secret_key,
             } => {
                 forward_cancel(state, process_id, secret_key).await;
+                // Close politely: over TLS (libpq 17 encrypts cancel requests) a missing
+                // close_notify is reported by the client as an error.
+                let _ = stream.shutdown().await;
                 return Opening::Done;
             }
             StartupPacket::Startup(params) => {
