@@ -29,28 +29,32 @@ fn classify_one(stmt: &str) -> StateEffect {
     if is(first, "DEALLOCATE") || is(first, "DISCARD") {
         return StateEffect::DropsPrepared;
     }
-    let dirty = match first.to_ascii_uppercase().as_str() {
-        "SET" => !(is(second, "LOCAL") || is(second, "TRANSACTION")),
-        "RESET" | "LISTEN" | "PREPARE" | "LOAD" => true,
-        "CREATE" => {
-            is(second, "TEMP")
-                || is(second, "TEMPORARY")
-                || is(second, "GLOBAL")
-                || is(second, "LOCAL")
-        }
-        "DECLARE" => stmt.to_ascii_uppercase().contains("WITH HOLD"),
-        _ => false,
+    let dirty = if is(first, "SET") {
+        !(is(second, "LOCAL") || is(second, "TRANSACTION"))
+    } else if ["RESET", "LISTEN", "PREPARE", "LOAD"]
+        .iter()
+        .any(|k| is(first, k))
+    {
+        true
+    } else if is(first, "CREATE") {
+        is(second, "TEMP") || is(second, "TEMPORARY") || is(second, "GLOBAL") || is(second, "LOCAL")
+    } else {
+        is(first, "DECLARE") && contains_ignore_case(stmt, "with hold")
     };
-    if dirty {
-        return StateEffect::Dirty;
-    }
-    let upper = stmt.to_ascii_lowercase();
-    if (upper.contains("pg_advisory_lock") || upper.contains("pg_try_advisory_lock"))
-        || upper.contains("set_config(")
+    if dirty
+        || contains_ignore_case(stmt, "pg_advisory_lock")
+        || contains_ignore_case(stmt, "pg_try_advisory_lock")
+        || contains_ignore_case(stmt, "set_config(")
     {
         return StateEffect::Dirty;
     }
     StateEffect::None
+}
+
+/// ASCII case-insensitive substring test without allocating (runs on every statement).
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Skips leading whitespace, `--` and `/* */` comments and opening parentheses.
