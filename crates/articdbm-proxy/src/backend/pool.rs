@@ -193,6 +193,7 @@ impl Pool {
             return;
         }
         server.touch();
+        server.shed_buffers();
         self.lock_idle().push_back(server);
     }
 }

@@ -267,6 +267,17 @@ impl Server {
         self.last_used = Instant::now();
     }
 
+    /// Drops buffers grown by a large result so idle connections stay small.
+    pub fn shed_buffers(&mut self) {
+        const KEEP: usize = 64 * 1024;
+        if self.rbuf.is_empty() && self.rbuf.capacity() > KEEP {
+            self.rbuf = BytesMut::with_capacity(8192);
+        }
+        if self.wbuf.is_empty() && self.wbuf.capacity() > KEEP {
+            self.wbuf = BytesMut::with_capacity(1024);
+        }
+    }
+
     /// Statements (by global id) known to be prepared on this connection.
     pub fn prepared(&mut self) -> &mut HashSet<u64> {
         &mut self.prepared

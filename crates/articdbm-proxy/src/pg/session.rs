@@ -93,7 +93,7 @@ impl Session {
             id,
             client,
             cbuf,
-            out: BytesMut::with_capacity(16 * 1024),
+            out: BytesMut::new(),
             pool,
             server: None,
             wanted,
@@ -215,6 +215,10 @@ impl Session {
         if !self.out.is_empty() {
             self.client.write_all(&self.out).await?;
             self.out.clear();
+        }
+        shed(&mut self.out);
+        if self.cbuf.is_empty() {
+            shed(&mut self.cbuf);
         }
         Ok(())
     }
@@ -755,6 +759,15 @@ impl Session {
     fn finish(&mut self) {
         let clean = self.is_idle();
         self.detach(clean);
+    }
+}
+
+/// Buffers grow for large messages; an idle session should not keep that memory.
+const KEEP_BUFFER_BYTES: usize = 64 * 1024;
+
+fn shed(buf: &mut BytesMut) {
+    if buf.is_empty() && buf.capacity() > KEEP_BUFFER_BYTES {
+        *buf = BytesMut::new();
     }
 }
 
