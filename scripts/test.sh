@@ -10,6 +10,7 @@ scripts/services.sh
 cargo build --workspace --all-targets
 cargo test --workspace
 integration/through-proxy.sh
+integration/quickstart.sh
 if [ -x fuzz/run.sh ] && [ "${ARTICDBM_SKIP_FUZZ:-0}" != 1 ]; then
   fuzz/run.sh "${ARTICDBM_FUZZ_SECONDS:-20}"
 fi

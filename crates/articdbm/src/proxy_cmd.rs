@@ -71,8 +71,13 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION")
     );
     println!("  configuration: {}", path.display());
+    let user = if path.ends_with(crate::quickstart::FILE_NAME) {
+        "admin"
+    } else {
+        "<user>"
+    };
     println!(
-        "  connect:       psql \"host={} port={} user=<user> dbname=<database>\"",
+        "  connect:       psql \"host={} port={} user={user} dbname=postgres\"",
         local.ip(),
         local.port()
     );

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The zero-configuration start: `articdbm proxy` with no config creates the data directory, prints
+# a generated admin password once (stored only as a verifier, file mode 0600), serves psql with it;
+# a second start reuses the data and prints no password; a wrong password is refused.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export ARTICDBM_BIN="${ARTICDBM_BIN:-$here/../target/debug/articdbm}"
+. "$here/lib-proxy.sh"
+dir=$(mktemp -d)
+trap 'kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
+cd "$dir"
+port=$(free_port)
+export ARTICDBM_PROXY__PG_LISTEN="127.0.0.1:$port"
+pass=0 fail=0
+check() { if eval "$2"; then echo "  ok   $1"; pass=$((pass+1)); else echo "  FAIL $1"; fail=$((fail+1)); fi; }
+ready() { for _ in $(seq 1 100); do pg_isready -q -h 127.0.0.1 -p "$port" && return 0; sleep 0.1; done; return 1; }
+
+"$ARTICDBM_BIN" proxy >first.log 2>&1 & pid=$!
+ready
+pw=$(grep -oE 'store it now\): [^ ]+' first.log | awk '{print $NF}')
+check "first start prints a generated password" '[ ${#pw} -ge 20 ]'
+check "only a SCRAM verifier is stored" 'grep -qF "SCRAM-SHA-256\$" articdbm-data/quickstart.toml && ! grep -q "$pw" articdbm-data/quickstart.toml'
+check "quickstart file is private (0600)" '[ "$(stat -c %a articdbm-data/quickstart.toml)" = 600 ]'
+check "psql works with the printed password" '[ "$(PGPASSWORD=$pw psql -X -At "host=127.0.0.1 port=$port user=admin dbname=postgres" -c "select 41+1")" = 42 ]'
+wrong=$(PGPASSWORD=wrong psql -X -At "host=127.0.0.1 port=$port user=admin dbname=postgres" -c "select 1" 2>&1)
+check "a wrong password is refused" 'grep -q "password authentication failed" <<<"$wrong"'
+kill -TERM "$pid"; wait "$pid"
+check "SIGTERM exits cleanly" '[ $? = 0 ]'
+
+"$ARTICDBM_BIN" proxy >second.log 2>&1 & pid=$!
+ready
+check "second start prints no password" '! grep -qi password second.log'
+check "same password still works" '[ "$(PGPASSWORD=$pw psql -X -At "host=127.0.0.1 port=$port user=admin dbname=postgres" -c "select 1")" = 1 ]'
+kill -TERM "$pid"; wait "$pid"
+echo "quickstart: $pass passed, $fail failed"
+[ "$fail" = 0 ]
