@@ -13,6 +13,7 @@
 //! ```
 //!
 //! Every key, default and environment name is listed in `docs/CONFIG.md`.
+#![forbid(unsafe_code)]
 
 mod admin;
 mod auth;

@@ -1,5 +1,6 @@
 //! `articdbm`: the one binary. Parses the command line and hands off to a subcommand; exit codes
 //! are 0 success, 1 runtime failure, 2 invalid configuration or usage.
+#![forbid(unsafe_code)]
 
 mod cli;
 mod hash_password;
