@@ -1,0 +1,237 @@
+//! Client authentication at the proxy: SCRAM-SHA-256 and md5 users with right and wrong
+//! passwords, unknown users (all 28P01 alike), and TLS with full certificate verification
+//! against a test CA (`mode = "required"` refuses plaintext with 28000).
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use common::{ADMIN_PW, ALICE_PW, BOB_PW, DB, Setup, code_of, unique, within};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_are_checked() {
+    let proxy = Setup::new("transaction").size(1).start().await;
+    // Right passwords.
+    for (user, pw) in [("alice", ALICE_PW), ("bob", BOB_PW)] {
+        let c = within(10, proxy.try_connect(user, pw, DB))
+            .await
+            .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
+        let who: String = c
+            .client
+            .query_one("SELECT current_user::text", &[])
+            .await
+            .expect("query")
+            .get(0);
+        assert_eq!(who, "postgres", "backend role of database db");
+    }
+    // Wrong passwords, an unknown user, an empty password: 28P01 each, same message shape.
+    for (user, pw) in [
+        ("alice", "wrong"),
+        ("alice", BOB_PW),
+        ("bob", "wrong"),
+        ("bob", ALICE_PW),
+        ("mallory", "anything"),
+        ("alice", ""),
+    ] {
+        let r = within(10, proxy.try_connect(user, pw, DB))
+            .await
+            .map(|_| ());
+        let e = r.expect_err("login must fail");
+        let db = e
+            .as_db_error()
+            .unwrap_or_else(|| panic!("{user} / {pw:?}: not a server error: {e:?}"));
+        assert_eq!(db.code(), &SqlState::INVALID_PASSWORD, "{user} / {pw:?}");
+        assert_eq!(
+            db.message(),
+            format!("password authentication failed for user \"{user}\"")
+        );
+    }
+    assert!(
+        proxy
+            .state
+            .counters
+            .auth_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 6
+    );
+    // The failures did not disturb the proxy.
+    let r = proxy.try_connect("admin", ADMIN_PW, DB).await;
+    assert!(r.is_ok(), "admin logs in: {:?}", r.err());
+}
+
+/// A database the user may not use (42501), one the proxy does not know (3D000), and one whose
+/// backend database does not exist (08004 naming the server's 3D000).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_permissions_and_unknown_databases() {
+    let v = articdbm_wire_pg::auth::ScramVerifier::generate("carol-pw", 4096).to_string();
+    let missing = unique("nodb");
+    let proxy = Setup::new("transaction")
+        .size(1)
+        .toml(&format!(
+            "[users.carol]\npassword = \"{v}\"\ndatabases = [\"other\"]\n\n\
+             [databases.other]\ndbname = \"{missing}\"\nuser = \"postgres\"\n"
+        ))
+        .start()
+        .await;
+    let r = proxy.try_connect("carol", "carol-pw", DB).await.map(|_| ());
+    assert_eq!(code_of(r), SqlState::INSUFFICIENT_PRIVILEGE);
+    let r = proxy
+        .try_connect("alice", ALICE_PW, "nosuch")
+        .await
+        .map(|_| ());
+    assert_eq!(code_of(r), SqlState::INVALID_CATALOG_NAME);
+    let r = proxy
+        .try_connect("carol", "carol-pw", "other")
+        .await
+        .map(|_| ());
+    let e = r.expect_err("backend database missing");
+    let db = e.as_db_error().expect("server error");
+    assert_eq!(
+        db.code(),
+        &SqlState::SQLSERVER_REJECTED_ESTABLISHMENT_OF_SQLCONNECTION
+    );
+    assert!(db.message().contains("3D000"), "{}", db.message());
+    assert!(db.message().contains(&missing), "{}", db.message());
+}
+
+/// CA and server certificate for "localhost" in a fresh temporary directory.
+struct Pki {
+    dir: PathBuf,
+    ca_pem: String,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = std::env::temp_dir().join(unique("pki"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "ArticDBM test CA");
+        let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
+        let key = KeyPair::generate().expect("server key");
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_string()]).expect("server params");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let cert = params
+            .signed_by(&key, &ca_cert, &ca_key)
+            .expect("server cert");
+        std::fs::write(dir.join("server.crt"), cert.pem()).expect("write cert");
+        std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write key");
+        Pki {
+            dir,
+            ca_pem: ca_cert.pem(),
+        }
+    }
+
+    fn tls_toml(&self) -> String {
+        format!(
+            "[tls]\nmode = \"required\"\ncert = \"{}\"\nkey = \"{}\"\n",
+            self.dir.join("server.crt").display(),
+            self.dir.join("server.key").display()
+        )
+    }
+}
+
+impl Drop for Pki {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A rustls client that trusts only `ca_pem` (ring provider, no process default needed).
+fn tls_connector(ca_pem: &str) -> tokio_postgres_rustls::MakeRustlsConnect {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(cert.expect("CA pem")).expect("add CA");
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_postgres_rustls::MakeRustlsConnect::new(config)
+}
+
+fn tls_config(port: u16) -> tokio_postgres::Config {
+    let mut c = tokio_postgres::Config::new();
+    c.host("localhost")
+        .hostaddr(std::net::IpAddr::from([127, 0, 0, 1]))
+        .port(port)
+        .user("alice")
+        .password(ALICE_PW)
+        .dbname(DB)
+        .ssl_mode(SslMode::Require)
+        .connect_timeout(std::time::Duration::from_secs(10));
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_required_with_verified_certificate() {
+    let pki = Pki::new();
+    let proxy = Setup::new("transaction")
+        .size(1)
+        .toml(&pki.tls_toml())
+        .start()
+        .await;
+
+    // Verified TLS (the certificate chains to our CA and names "localhost"): works.
+    let (client, connection) = within(
+        10,
+        tls_config(proxy.port).connect(tls_connector(&pki.ca_pem)),
+    )
+    .await
+    .expect("TLS connection with a verified certificate");
+    tokio::spawn(connection);
+    let n: i32 = client
+        .query_one("SELECT 41 + $1", &[&1i32])
+        .await
+        .expect("query over TLS")
+        .get(0);
+    assert_eq!(n, 42);
+    assert!(proxy.state.clients().iter().any(|c| c.tls));
+
+    // A client trusting another CA refuses the proxy's certificate.
+    let other = Pki::new();
+    let r = within(
+        10,
+        tls_config(proxy.port).connect(tls_connector(&other.ca_pem)),
+    )
+    .await;
+    assert!(r.is_err(), "certificate from an untrusted CA accepted");
+
+    // The certificate does not name 127.0.0.1: verify-full against the IP fails.
+    let mut by_ip = tls_config(proxy.port);
+    by_ip.host("127.0.0.1");
+    let r = within(10, by_ip.connect(tls_connector(&pki.ca_pem))).await;
+    assert!(
+        r.is_err(),
+        "certificate accepted for a name it does not carry"
+    );
+
+    // Plaintext is refused with 28000.
+    let mut plain = tls_config(proxy.port);
+    plain.ssl_mode(SslMode::Disable);
+    let r = within(10, plain.connect(tokio_postgres::NoTls))
+        .await
+        .map(|_| ());
+    assert_eq!(code_of(r), SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+    let mut prefer = tls_config(proxy.port);
+    prefer.ssl_mode(SslMode::Prefer);
+    // NoTls cannot upgrade: prefer falls back to plaintext, which is refused too.
+    let r = within(10, prefer.connect(tokio_postgres::NoTls))
+        .await
+        .map(|_| ());
+    assert_eq!(code_of(r), SqlState::INVALID_AUTHORIZATION_SPECIFICATION);
+}
