@@ -166,6 +166,8 @@ impl Session {
                         Ok(0) | Err(_) => return,
                         Ok(_) => {
                             if let Flow::Close = self.on_client_data().await {
+                                // Deliver what was queued, e.g. the FATAL naming the reason.
+                                let _ = self.flush_client().await;
                                 return;
                             }
                         }
