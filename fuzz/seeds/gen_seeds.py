@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Writes the committed seed inputs under fuzz/seeds/<target>/ (a few valid messages each).
+
+Deterministic: re-running it rewrites the same files. Input layouts are described at the top
+of each fuzz target. Usage: python3 fuzz/seeds/gen_seeds.py
+"""
+
+import base64
+import hashlib
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def msg(tag: bytes, body: bytes) -> bytes:
+    return tag + struct.pack(">I", len(body) + 4) + body
+
+
+def cstr(s: bytes) -> bytes:
+    return s + b"\0"
+
+
+def startup(params) -> bytes:
+    body = struct.pack(">I", 196608)
+    for k, v in params:
+        body += cstr(k) + cstr(v)
+    body += b"\0"
+    return struct.pack(">I", len(body) + 4) + body
+
+
+def write(target: str, name: str, data: bytes) -> None:
+    d = os.path.join(HERE, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# --- pg_frames: [max_sel, split_seed, stream...]; max_len = 4 + 4 * max_sel -----------------
+FULL = 0xFF  # max_len 1024
+
+simple = msg(b"Q", cstr(b"SELECT 1")) + msg(b"X", b"")
+extended = (
+    msg(b"P", cstr(b"s1") + cstr(b"SELECT $1::int, $2") + struct.pack(">hII", 2, 23, 25))
+    + msg(b"B", cstr(b"") + cstr(b"s1") + struct.pack(">hh", 1, 0) + struct.pack(">h", 2)
+          + struct.pack(">i", 1) + b"7" + struct.pack(">i", -1) + struct.pack(">hh", 1, 0))
+    + msg(b"D", b"P" + cstr(b""))
+    + msg(b"E", cstr(b"") + struct.pack(">i", 0))
+    + msg(b"C", b"S" + cstr(b"s1"))
+    + msg(b"S", b"")
+)
+client_first = b"n,,n=,r=rOprNGfwEbeRWgbNEkqO"
+auth_client = (
+    msg(b"p", cstr(b"SCRAM-SHA-256") + struct.pack(">i", len(client_first)) + client_first)
+    + msg(b"p", b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    + msg(b"p", cstr(b"md5" + b"0" * 32))
+)
+backend = (
+    msg(b"R", struct.pack(">i", 10) + cstr(b"SCRAM-SHA-256") + b"\0")
+    + msg(b"R", struct.pack(">i", 11) + b"r=abc,s=QSXCR+Q6sek8bf92,i=4096")
+    + msg(b"R", struct.pack(">i", 12) + b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+    + msg(b"R", struct.pack(">i", 5) + b"\x01\x02\x03\x04")
+    + msg(b"R", struct.pack(">i", 0))
+    + msg(b"S", cstr(b"server_version") + cstr(b"17.2"))
+    + msg(b"K", struct.pack(">ii", 4242, -7))
+    + msg(b"Z", b"I")
+)
+errors = (
+    msg(b"E", b"SERROR\0VERROR\0C42P01\0Mrelation \"t\" does not exist\0P15\0\0")
+    + msg(b"N", b"SNOTICE\0C00000\0Mhello\0\0")
+    + msg(b"Z", b"E")
+)
+write("pg_frames", "simple", bytes([FULL, 0]) + simple)
+write("pg_frames", "extended", bytes([FULL, 0]) + extended)
+write("pg_frames", "extended_split", bytes([FULL, 0x07]) + extended)
+write("pg_frames", "auth_client", bytes([FULL, 0x13]) + auth_client)
+write("pg_frames", "backend", bytes([FULL, 0]) + backend)
+write("pg_frames", "errors", bytes([FULL, 0x1f]) + errors)
+write("pg_frames", "too_long", bytes([2, 0]) + msg(b"Q", cstr(b"SELECT 'longer than twelve bytes'")))
+
+# --- pg_startup: [split_seed, stream...] -----------------------------------------------------
+ssl = struct.pack(">II", 8, 80877103)
+gss = struct.pack(">II", 8, 80877104)
+cancel = struct.pack(">IIii", 16, 80877102, 4242, -7)
+psql = startup([(b"user", b"alice"), (b"database", b"app"),
+                (b"application_name", b"psql"), (b"client_encoding", b"UTF8")])
+write("pg_startup", "startup", bytes([0]) + psql)
+write("pg_startup", "ssl_then_startup", bytes([0x05]) + ssl + startup([(b"user", b"bob")]))
+write("pg_startup", "gss_cancel", bytes([0x11]) + gss + cancel)
+write("pg_startup", "options", bytes([0x1f]) + startup(
+    [(b"user", b"u"), (b"options", b"-c search_path=x"), (b"replication", b"false")]))
+write("pg_startup", "bad_version", bytes([0]) + struct.pack(">II", 8, 0x00020000))
+
+# --- pg_auth: [mode, flags, payload...] ------------------------------------------------------
+# mode 0/1: server with a fixed verifier / mock server; payload "client-first\0client-final".
+proof = base64.b64encode(bytes(range(32)))
+write("pg_auth", "server", b"\x00\x00" + b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL\0c=biws,r=%n,p=" + proof)
+write("pg_auth", "server_y", b"\x00\x00" + b"y,,n=,r=abc\0c=eSws,r=%n,x=ext,p=" + proof)
+write("pg_auth", "mock", b"\x01\x07" + b"n,,n=,r=abc\0c=biws,r=%n,p=" + proof)
+# mode 2: client; payload "server-first\0server-final".
+write("pg_auth", "client", b"\x02\x00" + b"r=%nabcdef,s=QSXCR+Q6sek8bf92,i=4096\0v=" + proof)
+write("pg_auth", "client_err", b"\x02\x00" + b"r=%nxyz,s=c2FsdA==,i=1\0e=invalid-proof")
+# mode 3: honest exchange; payload "password\0salt", flags bit 0 = wrong password.
+write("pg_auth", "honest", b"\x03\x00" + b"pencil\0salt")
+write("pg_auth", "honest_wrong", b"\x03\x01" + b"pencil\0salt")
+# mode 4: stored verifiers.
+stored = base64.b64encode(hashlib.sha256(b"stored").digest())
+server = base64.b64encode(hashlib.sha256(b"server").digest())
+write("pg_auth", "scram_verifier",
+      b"\x04\x00SCRAM-SHA-256$4096:" + base64.b64encode(b"salt-16-bytes!!!") + b"$" + stored + b":" + server)
+write("pg_auth", "md5_verifier", b"\x04\x00md5" + hashlib.md5(b"secretbob").hexdigest().encode())
+# mode 5: md5 challenge/response; payload "user\0password".
+write("pg_auth", "md5", b"\x05\x2a" + b"bob\0secret")
