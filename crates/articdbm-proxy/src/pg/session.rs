@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use articdbm_config::PoolMode;
 use articdbm_wire_pg::backend::error_response::{Severity, write_error};
 use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
-use articdbm_wire_pg::backend::{TransactionStatus, tag as be};
+use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
 use articdbm_wire_pg::frontend::{Bind, Close, Describe, Parse, Query, TargetKind, tag as fe};
 use articdbm_wire_pg::{Frame, FrameDecoder};
 use bytes::BytesMut;
@@ -689,6 +689,13 @@ impl Session {
                 }
             }
             be::ERROR_RESPONSE => {
+                if self.transaction_mode
+                    && let Some(reason) = server_fatal(&frame)
+                {
+                    // The server is going away but the client's session outlives it: the client
+                    // is told 08006 (see `server_lost`), never a FATAL that ends its connection.
+                    return Err(reason);
+                }
                 let batch = self.batches.front();
                 let unconfirmed: Vec<u64> = batch.parsing.drain(..).map(|(id, _)| id).collect();
                 batch.swallow_close = 0;
@@ -771,6 +778,17 @@ fn shed(buf: &mut BytesMut) {
     if buf.is_empty() && buf.capacity() > KEEP_BUFFER_BYTES {
         *buf = BytesMut::new();
     }
+}
+
+/// The reason to report when a server's ErrorResponse is FATAL or PANIC (it closes next).
+fn server_fatal(frame: &Frame) -> Option<String> {
+    let e = ErrorFields::decode(frame).ok()?;
+    matches!(e.severity.as_str(), "FATAL" | "PANIC").then(|| {
+        format!(
+            "server connection lost: {} (SQLSTATE {})",
+            e.message, e.code
+        )
+    })
 }
 
 async fn fill(server: &mut Option<PoolGuard>) -> std::io::Result<usize> {
