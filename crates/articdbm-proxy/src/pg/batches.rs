@@ -1,7 +1,8 @@
 //! Accounting for requests in flight on the server: one batch per Sync / Query / FunctionCall,
 //! each ended by a ReadyForQuery. Within a batch it records the Parse messages awaiting their
 //! ParseComplete (and whether the proxy injected them, so the reply is swallowed) and how many
-//! CloseComplete replies belong to Close messages the proxy injected.
+//! CloseComplete replies belong to Close messages the proxy injected, and the error that stands
+//! in for the server's answer to a refused statement.
 
 use std::collections::VecDeque;
 
@@ -10,6 +11,9 @@ pub struct Batch {
     /// (statement id, swallow reply) for each Parse sent, in order; id 0 = untracked statement.
     pub parsing: VecDeque<(u64, bool)>,
     pub swallow_close: u32,
+    /// The proxy's own error, sent in place of the server's answer to a refusal stand-in
+    /// (see `refusal`).
+    pub replace_error: Option<bytes::BytesMut>,
 }
 
 #[derive(Debug, Default)]

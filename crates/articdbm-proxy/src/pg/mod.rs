@@ -6,6 +6,7 @@ mod auth;
 mod batches;
 mod client;
 mod deferred;
+mod refusal;
 mod reply;
 mod session;
 mod session_state;

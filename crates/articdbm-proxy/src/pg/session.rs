@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::batches::Batches;
 use super::deferred::{Deferred, When};
+use super::refusal;
 use super::reply::sqlstate;
 use super::session_state::{StateEffect, classify};
 use super::statements::{ClientStatements, Prepared};
@@ -518,8 +519,10 @@ impl Session {
                 self.forward(frame);
                 self.batches.close();
                 self.ready_sent += 1;
-                self.deferred
-                    .push(When::BeforeReady(self.ready_sent), err, false);
+                if !err.is_empty() {
+                    self.deferred
+                        .push(When::BeforeReady(self.ready_sent), err, false);
+                }
             } else {
                 self.batches.abandon();
                 self.deferred
@@ -570,21 +573,37 @@ impl Session {
         }
     }
 
-    /// Answers a simple query (or a Sync) with an error and ReadyForQuery, in order.
+    /// Answers a simple query (or a Sync) with an error and ReadyForQuery, in order. With a
+    /// server attached, the server's transaction fails as well (see `refusal`).
     fn refuse_query(&mut self, code: &str, message: &str) {
         let mut err = BytesMut::with_capacity(64 + message.len());
         write_error(&mut err, Severity::Error, code, message);
+        if let Some(g) = self.server.as_mut() {
+            refusal::write_query(g.server().out());
+            self.batches.current().replace_error = Some(err);
+            self.batches.close();
+            self.ready_sent += 1;
+            return;
+        }
         self.deferred
             .push(When::AfterReady(self.ready_sent), err, true);
     }
 
     /// Refuses an extended-protocol message: like the server, ignore everything until Sync.
+    /// With a server attached, the batch fails on the server too (see `refusal`).
     fn refuse_extended(&mut self, code: &str, message: &str) {
-        if self.refused.is_none() {
-            let mut err = BytesMut::with_capacity(64 + message.len());
-            write_error(&mut err, Severity::Error, code, message);
-            self.refused = Some(err);
+        if self.refused.is_some() {
+            return;
         }
+        let mut err = BytesMut::with_capacity(64 + message.len());
+        write_error(&mut err, Severity::Error, code, message);
+        if let Some(g) = self.server.as_mut() {
+            refusal::write_parse(g.server().out());
+            self.batches.current().replace_error = Some(err);
+            self.refused = Some(BytesMut::new());
+            return;
+        }
+        self.refused = Some(err);
     }
 
     async fn ensure_server_or_refuse_query(&mut self) -> bool {
@@ -699,13 +718,21 @@ impl Session {
                 let batch = self.batches.front();
                 let unconfirmed: Vec<u64> = batch.parsing.drain(..).map(|(id, _)| id).collect();
                 batch.swallow_close = 0;
+                // The proxy's error replaces the answer to its stand-in; an earlier error of the
+                // batch made the server skip the stand-in, and then that error stands.
+                let own = batch.replace_error.take();
                 if let Some(g) = self.server.as_mut() {
                     let prepared = g.server().prepared();
                     for id in unconfirmed.into_iter().filter(|id| *id != 0) {
                         prepared.remove(&id);
                     }
                 }
-                self.out.extend_from_slice(frame.as_bytes());
+                match own {
+                    Some(err) if refusal::is_stand_in_error(&frame) => {
+                        self.out.extend_from_slice(&err);
+                    }
+                    _ => self.out.extend_from_slice(frame.as_bytes()),
+                }
             }
             be::PARAMETER_STATUS => {
                 if let Some(g) = self.server.as_mut() {
