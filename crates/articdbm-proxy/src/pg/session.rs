@@ -631,6 +631,9 @@ impl Session {
         if self.server.is_some() {
             return Ok(());
         }
+        if self.pool.is_closed() {
+            self.follow_reload()?;
+        }
         let mut guard = self.pool.checkout().await?;
         let server = guard.server();
         if let Some(script) = self.wanted.diff_script(server.params())
@@ -644,6 +647,24 @@ impl Session {
             key: server.key(),
         }));
         self.server = Some(guard);
+        Ok(())
+    }
+
+    /// A reload retired this session's pool (its target or settings changed): continue on the
+    /// pool now configured for the same database and user. The session keeps its own pooling
+    /// mode until it reconnects. Fails while shutting down or if the database is gone.
+    fn follow_reload(&mut self) -> Result<(), PoolError> {
+        if self.draining {
+            return Err(PoolError::Closed);
+        }
+        let runtime = self.state.runtime();
+        let route = runtime
+            .route(&self.id.database, &self.id.user)
+            .ok_or(PoolError::Closed)?;
+        self.pool = self
+            .state
+            .pools
+            .get_or_create(&route.key, &route.target, &route.settings);
         Ok(())
     }
 
