@@ -1,6 +1,7 @@
 //! Run-time parameters reported by a server (ParameterStatus) and the subset a client may want
 //! different from the server's current values. On checkout the differences are applied with SET,
 //! so a client sees its own `TimeZone`, `DateStyle`, `application_name`... whatever server it gets.
+//! A client may also ask for them in the startup `options` (`-c TimeZone=UTC`).
 
 /// Parameters that the server reports and that a client may set at startup or with SET.
 pub const TRACKED: &[&str] = &[
@@ -80,9 +81,74 @@ pub fn is_tracked(name: &str) -> bool {
     TRACKED.iter().any(|t| t.eq_ignore_ascii_case(name))
 }
 
+/// The `name=value` settings of a startup `options` string, as PostgreSQL reads them: words
+/// split on whitespace (a backslash escapes the next character), each setting given as
+/// `-c name=value`, `-cname=value` or `--name=value` (dashes in a long option's name become
+/// underscores). Other switches are skipped.
+pub fn options_settings(options: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    word.push(next);
+                }
+            }
+            c if c.is_ascii_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut settings = Vec::new();
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        let setting = if w == "-c" {
+            it.next()
+        } else if let Some(long) = w.strip_prefix("--") {
+            Some(long.to_string())
+        } else {
+            w.strip_prefix("-c").map(str::to_string)
+        };
+        let Some((name, value)) = setting.as_deref().and_then(|s| s.split_once('=')) else {
+            continue;
+        };
+        let name = if w.starts_with("--") {
+            name.replace('-', "_")
+        } else {
+            name.to_string()
+        };
+        settings.push((name, value.to_string()));
+    }
+    settings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn options_like_postgres() {
+        let got = options_settings(
+            "-c TimeZone=UTC  -cDateStyle=SQL,\\ DMY --application-name=x\\\\y -B 10 -c broken",
+        );
+        let want = [
+            ("TimeZone", "UTC"),
+            ("DateStyle", "SQL, DMY"),
+            ("application_name", "x\\y"),
+        ];
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(got, want);
+        assert!(options_settings("").is_empty());
+        assert!(options_settings("-c").is_empty());
+    }
 
     #[test]
     fn diff_only_tracked_and_changed() {

@@ -13,7 +13,7 @@ use super::auth::authenticate;
 use super::reply::{fatal, sqlstate};
 use super::session::{Identity, Session};
 use super::startup::{Opening, negotiate};
-use crate::backend::params::{ParamMap, is_tracked};
+use crate::backend::params::{ParamMap, is_tracked, options_settings};
 use crate::shutdown::Shutdown;
 use crate::state::{ClientInfo, LiveState};
 
@@ -141,12 +141,7 @@ pub async fn handle_client(
         .await;
         return;
     };
-    let mut wanted = ParamMap::default();
-    for (k, v) in &params.params {
-        if is_tracked(k) {
-            wanted.set(k, v);
-        }
-    }
+    let wanted = wanted_params(&params.params);
     let pool = state
         .pools
         .get_or_create(&route.key, &route.target, &route.settings);
@@ -169,4 +164,24 @@ pub async fn handle_client(
     )
     .run()
     .await;
+}
+
+/// The tracked parameters a client asked for at startup. As in PostgreSQL, settings in
+/// `options` come first and explicit startup parameters override them; untracked settings
+/// cannot follow a client from server to server and are ignored.
+fn wanted_params(startup: &[(String, String)]) -> ParamMap {
+    let mut wanted = ParamMap::default();
+    let from_options = startup
+        .iter()
+        .filter(|(k, _)| k == "options")
+        .flat_map(|(_, v)| options_settings(v));
+    let explicit = startup.iter().filter(|(k, _)| k != "options").cloned();
+    for (k, v) in from_options.chain(explicit) {
+        if is_tracked(&k) {
+            wanted.set(&k, &v);
+        } else {
+            tracing::debug!(parameter = %k, "startup parameter not tracked, ignored");
+        }
+    }
+    wanted
 }

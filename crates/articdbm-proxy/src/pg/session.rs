@@ -134,6 +134,13 @@ impl Session {
             }
         };
         for (k, v) in params.iter() {
+            if is_tracked(k) && self.wanted.get(k).is_none() {
+                // The client is told the server's default: keep it, so that another client's
+                // value left on a shared server connection never shows through.
+                self.wanted.set(k, v);
+            }
+        }
+        for (k, v) in params.iter() {
             let v = if is_tracked(k) {
                 self.wanted.get(k).unwrap_or(v)
             } else {
