@@ -178,3 +178,34 @@ async fn prepared_begin_and_commit_commit() {
         .expect("a server is free");
     other.batch_execute("COMMIT").await.expect("commit");
 }
+
+/// `DEALLOCATE ALL` and `DISCARD ALL` drop the client's protocol-level statements, as on
+/// PostgreSQL: the names can be prepared again (drivers do this after a reset), and the old
+/// names are gone (26000).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deallocate_all_and_discard_all_forget_statements() {
+    let proxy = Setup::new("transaction").size(1).start().await;
+    let mut c = Raw::login(proxy.port, "bob", BOB_PW, DB, &[])
+        .await
+        .expect("login");
+    for reset in ["DEALLOCATE ALL", "discard all", "DEALLOCATE PREPARE ALL"] {
+        let frames = c
+            .exchange(&[raw::parse("s1", "SELECT 1"), raw::sync()].concat())
+            .await;
+        assert_eq!(raw::tags(&frames), "1Z", "prepare before {reset}");
+        let frames = c.exchange(&raw::query(reset)).await;
+        assert_eq!(raw::error(&frames), None, "{reset}");
+        let frames = c.exchange(&raw::run_statement("s1")).await;
+        assert_eq!(raw::error_code(&frames), "26000", "s1 after {reset}");
+        let frames = c
+            .exchange(&[raw::parse("s1", "SELECT 2"), raw::sync()].concat())
+            .await;
+        assert_eq!(raw::tags(&frames), "1Z", "prepare again after {reset}");
+        let frames = c.exchange(&raw::run_statement("s1")).await;
+        assert_eq!(raw::rows(&frames), [[Some("2".to_string())]]);
+        let frames = c
+            .exchange(&[raw::close_statement("s1"), raw::sync()].concat())
+            .await;
+        assert_eq!(raw::tags(&frames), "3Z");
+    }
+}

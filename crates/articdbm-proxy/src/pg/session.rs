@@ -566,13 +566,17 @@ impl Session {
     }
 
     fn apply_effect(&mut self, effect: StateEffect) {
+        if effect == StateEffect::DropsAllPrepared && self.transaction_mode {
+            // The client's names are the proxy's to forget (the server never saw them).
+            self.statements.clear();
+        }
         let Some(g) = self.server.as_mut() else {
             return;
         };
         match effect {
             StateEffect::None => {}
             StateEffect::Dirty => g.server().mark_needs_reset(),
-            StateEffect::DropsPrepared => {
+            StateEffect::DropsPrepared | StateEffect::DropsAllPrepared => {
                 let s = g.server();
                 s.mark_needs_reset();
                 s.prepared().clear();

@@ -10,6 +10,8 @@ pub enum StateEffect {
     Dirty,
     /// DEALLOCATE / DISCARD: prepared statements on the server are gone.
     DropsPrepared,
+    /// DEALLOCATE ALL / DISCARD ALL: also every statement the client prepared is gone.
+    DropsAllPrepared,
 }
 
 pub fn classify(sql: &str) -> StateEffect {
@@ -27,7 +29,15 @@ fn classify_one(stmt: &str) -> StateEffect {
     let second = words.next().unwrap_or("");
     let is = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
     if is(first, "DEALLOCATE") || is(first, "DISCARD") {
-        return StateEffect::DropsPrepared;
+        let all = is(second, "ALL")
+            || (is(first, "DEALLOCATE")
+                && is(second, "PREPARE")
+                && words.next().is_some_and(|w| is(w, "ALL")));
+        return if all {
+            StateEffect::DropsAllPrepared
+        } else {
+            StateEffect::DropsPrepared
+        };
     }
     let dirty = if is(first, "SET") {
         !(is(second, "LOCAL") || is(second, "TRANSACTION"))
@@ -92,8 +102,14 @@ mod tests {
         );
         assert_eq!(
             classify("SELECT 1; DISCARD ALL"),
-            StateEffect::DropsPrepared
+            StateEffect::DropsAllPrepared
         );
+        assert_eq!(
+            classify("deallocate prepare all"),
+            StateEffect::DropsAllPrepared
+        );
+        assert_eq!(classify("DEALLOCATE s1"), StateEffect::DropsPrepared);
+        assert_eq!(classify("DISCARD PLANS"), StateEffect::DropsPrepared);
         assert_eq!(classify("LISTEN chan"), StateEffect::Dirty);
     }
 }

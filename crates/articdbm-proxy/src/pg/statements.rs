@@ -62,4 +62,9 @@ impl ClientStatements {
     pub fn remove(&mut self, name: &[u8]) -> Option<Arc<Prepared>> {
         self.by_name.remove(name)
     }
+
+    /// Forgets every name (the client ran DEALLOCATE ALL or DISCARD ALL).
+    pub fn clear(&mut self) {
+        self.by_name.clear();
+    }
 }
