@@ -209,3 +209,54 @@ async fn deallocate_all_and_discard_all_forget_statements() {
         assert_eq!(raw::tags(&frames), "3Z");
     }
 }
+
+/// A Parse the server rejects creates no statement, as on PostgreSQL: the name can be prepared
+/// again, and one skipped after an earlier error in its batch does not exist either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_parse_leaves_no_statement() {
+    let proxy = Setup::new("transaction").size(1).start().await;
+    let mut c = Raw::login(proxy.port, "bob", BOB_PW, DB, &[])
+        .await
+        .expect("login");
+    let frames = c
+        .exchange(&[raw::parse("s1", "SELEC 1"), raw::sync()].concat())
+        .await;
+    assert_eq!(raw::error_code(&frames), "42601");
+    let frames = c.exchange(&raw::run_statement("s1")).await;
+    assert_eq!(raw::error_code(&frames), "26000", "s1 must not exist");
+    let frames = c
+        .exchange(&[raw::parse("s1", "SELECT 1"), raw::sync()].concat())
+        .await;
+    assert_eq!(
+        raw::tags(&frames),
+        "1Z",
+        "s1 can be prepared after a failed Parse"
+    );
+    // s3 comes after a failing Execute in the same batch: the server skips its Parse.
+    let frames = c
+        .exchange(
+            &[
+                raw::parse("s2", "SELECT 1/0"),
+                raw::bind("", "s2"),
+                raw::execute(""),
+                raw::parse("s3", "SELECT 3"),
+                raw::sync(),
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(raw::error_code(&frames), "22012");
+    let frames = c.exchange(&raw::run_statement("s3")).await;
+    assert_eq!(raw::error_code(&frames), "26000", "s3 was never prepared");
+    let frames = c
+        .exchange(&[raw::parse("s3", "SELECT 3"), raw::sync()].concat())
+        .await;
+    assert_eq!(raw::tags(&frames), "1Z");
+    let frames = c.exchange(&raw::run_statement("s3")).await;
+    assert_eq!(raw::rows(&frames), [[Some("3".to_string())]]);
+    // s2 did parse: it exists.
+    let frames = c
+        .exchange(&[raw::parse("s2", "SELECT 2"), raw::sync()].concat())
+        .await;
+    assert_eq!(raw::error_code(&frames), "42P05");
+}

@@ -6,10 +6,24 @@
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
+
+/// A Parse sent to the server and not yet answered.
+#[derive(Debug)]
+pub struct Parsing {
+    /// The statement's id; 0 for an untracked (unnamed, or session-mode) statement.
+    pub id: u64,
+    /// Sent by the proxy on its own: its ParseComplete is swallowed.
+    pub injected: bool,
+    /// The client's name of a tracked statement the client itself is preparing (else empty):
+    /// if the server rejects the Parse, the name does not exist.
+    pub client_name: Bytes,
+}
+
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// (statement id, swallow reply) for each Parse sent, in order; id 0 = untracked statement.
-    pub parsing: VecDeque<(u64, bool)>,
+    /// Each Parse sent, in order.
+    pub parsing: VecDeque<Parsing>,
     pub swallow_close: u32,
     /// The proxy's own error, sent in place of the server's answer to a refusal stand-in
     /// (see `refusal`).

@@ -13,10 +13,10 @@ use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
 use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
 use articdbm_wire_pg::frontend::{Bind, Close, Describe, Parse, Query, TargetKind, tag as fe};
 use articdbm_wire_pg::{Frame, FrameDecoder};
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::batches::Batches;
+use super::batches::{Batches, Parsing};
 use super::deferred::{Deferred, When};
 use super::refusal;
 use super::reply::sqlstate;
@@ -418,17 +418,23 @@ impl Session {
         self.apply_effect(effect);
         if tracked {
             let prepared = self.statements.insert(&parse);
-            self.send_parse(&prepared, false);
+            self.send_parse(&prepared, Some(parse.statement()));
         } else {
             self.forward(&frame);
-            self.batches.current().parsing.push_back((0, false));
+            self.batches.current().parsing.push_back(Parsing {
+                id: 0,
+                injected: false,
+                client_name: Bytes::new(),
+            });
         }
         Ok(Flow::Continue)
     }
 
-    /// Prepares `p` on the attached server under its server-side name. A statement already there
-    /// is closed first (it is identical by construction; the Close reply is swallowed).
-    fn send_parse(&mut self, p: &Prepared, swallow: bool) {
+    /// Prepares `p` on the attached server under its server-side name, for the client's Parse
+    /// of `client_name`, or on the proxy's own account (`None`: the reply is swallowed). A
+    /// statement already there is closed first (it is identical by construction; the Close
+    /// reply is swallowed).
+    fn send_parse(&mut self, p: &Prepared, client_name: Option<&[u8]>) {
         let Some(g) = self.server.as_mut() else {
             return;
         };
@@ -442,7 +448,11 @@ impl Session {
         if already {
             batch.swallow_close += 1;
         }
-        batch.parsing.push_back((p.id, swallow));
+        batch.parsing.push_back(Parsing {
+            id: p.id,
+            injected: client_name.is_none(),
+            client_name: client_name.map(Bytes::copy_from_slice).unwrap_or_default(),
+        });
     }
 
     async fn on_bind_or_describe(&mut self, frame: Frame) -> Result<Flow, String> {
@@ -476,7 +486,7 @@ impl Session {
             None => false,
         };
         if missing {
-            self.send_parse(&prepared, true);
+            self.send_parse(&prepared, None);
         }
         let Some(g) = self.server.as_mut() else {
             return Ok(Flow::Continue);
@@ -726,7 +736,8 @@ impl Session {
                     .emit_after(self.ready_received, &mut self.out, self.tx);
             }
             be::PARSE_COMPLETE => {
-                let swallow = matches!(self.batches.front().parsing.pop_front(), Some((_, true)));
+                let parsing = self.batches.front().parsing.pop_front();
+                let swallow = parsing.is_some_and(|p| p.injected);
                 if !swallow {
                     self.out.extend_from_slice(frame.as_bytes());
                 }
@@ -748,17 +759,12 @@ impl Session {
                     return Err(reason);
                 }
                 let batch = self.batches.front();
-                let unconfirmed: Vec<u64> = batch.parsing.drain(..).map(|(id, _)| id).collect();
+                let unconfirmed: Vec<Parsing> = batch.parsing.drain(..).collect();
                 batch.swallow_close = 0;
                 // The proxy's error replaces the answer to its stand-in; an earlier error of the
                 // batch made the server skip the stand-in, and then that error stands.
                 let own = batch.replace_error.take();
-                if let Some(g) = self.server.as_mut() {
-                    let prepared = g.server().prepared();
-                    for id in unconfirmed.into_iter().filter(|id| *id != 0) {
-                        prepared.remove(&id);
-                    }
-                }
+                self.forget_unconfirmed(unconfirmed);
                 match own {
                     Some(err) if refusal::is_stand_in_error(&frame) => {
                         self.out.extend_from_slice(&err);
@@ -782,6 +788,23 @@ impl Session {
             _ => self.out.extend_from_slice(frame.as_bytes()),
         }
         Ok(())
+    }
+
+    /// The server rejected (or skipped) these Parses: they exist neither on the server nor, for
+    /// the client's own Parses, under the client's names.
+    fn forget_unconfirmed(&mut self, unconfirmed: Vec<Parsing>) {
+        for p in unconfirmed.into_iter().filter(|p| p.id != 0) {
+            if let Some(g) = self.server.as_mut() {
+                g.server().prepared().remove(&p.id);
+            }
+            let same = self
+                .statements
+                .get(&p.client_name)
+                .is_some_and(|s| s.id == p.id);
+            if !p.client_name.is_empty() && same {
+                self.statements.remove(&p.client_name);
+            }
+        }
     }
 
     /// The server went away. In transaction mode the client is told (08006) and keeps its
