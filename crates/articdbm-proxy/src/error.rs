@@ -39,16 +39,27 @@ pub enum PoolError {
     Closed,
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// The server refused a run-time parameter value the client asked for at startup (an
+    /// unknown TimeZone, say): the session cannot go on, as PostgreSQL would have refused the
+    /// login. Carries the server's SQLSTATE and message.
+    #[error("{message}")]
+    Parameter { code: String, message: String },
 }
 
 impl PoolError {
     /// SQLSTATE reported to the client for this failure.
-    pub fn sqlstate(&self) -> &'static str {
+    pub fn sqlstate(&self) -> &str {
         match self {
             PoolError::Timeout(_) => "53300",
             PoolError::Closed => "57P01",
+            PoolError::Parameter { code, .. } => code,
             PoolError::Backend(BackendError::Rejected { .. }) => "08004",
             PoolError::Backend(_) => "08006",
         }
+    }
+
+    /// Whether the client's session must end (FATAL) rather than see an error and go on.
+    pub fn ends_session(&self) -> bool {
+        matches!(self, PoolError::Parameter { .. })
     }
 }

@@ -128,3 +128,38 @@ async fn startup_parameters_sent_directly() {
         );
     }
 }
+
+/// An invalid parameter value is refused like PostgreSQL does at login (FATAL 22023), in both
+/// modes, and the server connection that tried it stays in the pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_parameter_value_is_refused() {
+    for mode in ["transaction", "session"] {
+        let proxy = Setup::new(mode).size(2).start().await;
+        let _ok = connect(&proxy, Some("ok"), None).await;
+        let mut config = proxy.pg_config("alice", ALICE_PW, DB);
+        config.options("-c TimeZone=Mars/Olympus_Mons");
+        let r = within(10, async {
+            let conn = connect_with(&config).await?;
+            conn.client.simple_query("SELECT 1").await?;
+            conn.client.simple_query("SELECT 1").await
+        })
+        .await;
+        let e = r.expect_err("invalid TimeZone accepted");
+        let db = e.as_db_error().unwrap_or_else(|| panic!("{mode}: {e:?}"));
+        assert_eq!(
+            (db.severity(), db.code()),
+            (
+                "FATAL",
+                &tokio_postgres::error::SqlState::INVALID_PARAMETER_VALUE
+            ),
+            "{mode}: {db:?}"
+        );
+        // The server connection that tried the value was kept, not thrown away.
+        let pool = &proxy.state.pools.all()[0].1;
+        let broken = pool
+            .stats
+            .closed_broken
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(broken, 0, "{mode}: server connections discarded");
+    }
+}

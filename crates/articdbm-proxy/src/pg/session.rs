@@ -25,7 +25,7 @@ use super::statements::{ClientStatements, Prepared};
 use crate::backend::params::{ParamMap, is_tracked};
 use crate::backend::{Pool, PoolGuard};
 use crate::cancel::{CancelHandle, CancelTarget};
-use crate::error::PoolError;
+use crate::error::{BackendError, PoolError};
 use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
 use crate::shutdown::{Shutdown, ShutdownPhase};
 use crate::state::LiveState;
@@ -70,6 +70,8 @@ pub struct Session {
     idle_timeout: Option<std::time::Duration>,
     /// A server lost while the client sat idle in a transaction: reported at its next request.
     lost: Option<String>,
+    /// A FATAL error to send before closing the session once the current message is handled.
+    ending: Option<BytesMut>,
 }
 
 impl Session {
@@ -109,6 +111,7 @@ impl Session {
             shutdown,
             draining: false,
             lost: None,
+            ending: None,
         }
     }
 
@@ -249,7 +252,12 @@ impl Session {
                 }
             };
             match self.on_client_frame(frame).await {
-                Ok(Flow::Continue) => {}
+                Ok(Flow::Continue) => {
+                    if let Some(err) = self.ending.take() {
+                        self.out.extend_from_slice(&err);
+                        return Flow::Close;
+                    }
+                }
                 Ok(Flow::Close) => return Flow::Close,
                 Err(message) => {
                     write_error(
@@ -630,6 +638,7 @@ impl Session {
     async fn ensure_server_or_refuse_query(&mut self) -> bool {
         match self.attach().await {
             Ok(()) => true,
+            Err(e) if e.ends_session() => self.end_with(&e),
             Err(e) => {
                 self.refuse_query(e.sqlstate(), &e.to_string());
                 false
@@ -640,11 +649,20 @@ impl Session {
     async fn ensure_server_or_refuse_extended(&mut self) -> bool {
         match self.attach().await {
             Ok(()) => true,
+            Err(e) if e.ends_session() => self.end_with(&e),
             Err(e) => {
                 self.refuse_extended(e.sqlstate(), &e.to_string());
                 false
             }
         }
+    }
+
+    /// Queues the FATAL error that closes the session after the current message.
+    fn end_with(&mut self, e: &PoolError) -> bool {
+        let mut err = BytesMut::new();
+        write_error(&mut err, Severity::Fatal, e.sqlstate(), &e.to_string());
+        self.ending = Some(err);
+        false
     }
 
     /// Checks out a server if none is attached, and brings its tracked parameters in line.
@@ -660,8 +678,18 @@ impl Session {
         if let Some(script) = self.wanted.diff_script(server.params())
             && let Err(e) = server.run_discarding(&script).await
         {
-            guard.discard();
-            return Err(e.into());
+            return Err(match e {
+                // A value the client asked for is invalid. The SETs ran as one implicit
+                // transaction, so the server is unchanged and goes back to the pool.
+                BackendError::Rejected { code, message } => {
+                    guard.release();
+                    PoolError::Parameter { code, message }
+                }
+                other => {
+                    guard.discard();
+                    other.into()
+                }
+            });
         }
         self.cancel.set_target(Some(CancelTarget {
             server: server.addr(),
