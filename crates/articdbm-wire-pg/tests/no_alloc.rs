@@ -34,7 +34,13 @@ fn fill(buf: &mut BytesMut, n: usize) {
     for _ in 0..n {
         Query::write(buf, "SELECT abalance FROM pgbench_accounts WHERE aid = 42");
         let mut m = MessageBuilder::new(buf, b'B');
-        m.cstr(b"").cstr(b"s1").i16(0).i16(1).i32(4).bytes(&42i32.to_be_bytes()).i16(0);
+        m.cstr(b"")
+            .cstr(b"s1")
+            .i16(0)
+            .i16(1)
+            .i32(4)
+            .bytes(&42i32.to_be_bytes())
+            .i16(0);
         m.finish();
         let mut e = MessageBuilder::new(buf, b'E');
         e.cstr(b"").i32(0);
@@ -54,7 +60,13 @@ fn decoding_a_warm_buffer_does_not_allocate() {
     let mut frames = 0;
     while let Some(frame) = decoder.decode(&mut buf).unwrap() {
         match frame.tag() {
-            b'Q' => assert!(Query::decode(&frame).unwrap().sql().unwrap().starts_with("SELECT")),
+            b'Q' => assert!(
+                Query::decode(&frame)
+                    .unwrap()
+                    .sql()
+                    .unwrap()
+                    .starts_with("SELECT")
+            ),
             b'B' => assert_eq!(Bind::decode(&frame).unwrap().statement(), b"s1"),
             _ => {}
         }
@@ -62,5 +74,10 @@ fn decoding_a_warm_buffer_does_not_allocate() {
     }
     let after = ALLOCATIONS.load(Ordering::Relaxed);
     assert_eq!(frames, 3000);
-    assert_eq!(after - before, 0, "decoding allocated {} times", after - before);
+    assert_eq!(
+        after - before,
+        0,
+        "decoding allocated {} times",
+        after - before
+    );
 }
