@@ -111,3 +111,32 @@ async fn hundred_megabyte_result_streams() {
         .get(0);
     assert_eq!(one, 1);
 }
+
+/// A client that pipelines a lot (requests of 50 MB in total, answers as large) without waiting
+/// for answers: the proxy must keep reading the server while it writes to it, or both sides
+/// block on full socket buffers.
+async fn deep_pipeline(mode: &'static str) {
+    let proxy = Setup::new(mode).size(1).start().await;
+    let client = proxy.alice().await;
+    let echo = client.prepare("SELECT $1::text").await.expect("prepare");
+    let payload = "p".repeat(10_000);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&payload];
+    let queries = (0..5_000).map(|_| client.query_one(&echo, &params));
+    let rows = within(120, futures_util::future::join_all(queries)).await;
+    let mut bytes = 0;
+    for r in rows {
+        let v: String = r.expect("pipelined query").get(0);
+        bytes += v.len();
+    }
+    assert_eq!(bytes, 50_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_pipeline_in_transaction_mode() {
+    deep_pipeline("transaction").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_pipeline_in_session_mode() {
+    deep_pipeline("session").await;
+}

@@ -17,7 +17,7 @@ use articdbm_wire_pg::frontend::password::{
 };
 use articdbm_wire_pg::startup::StartupParams;
 use articdbm_wire_pg::{Frame, FrameDecoder};
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -29,6 +29,15 @@ use crate::error::BackendError;
 pub const MAX_SERVER_MESSAGE: u32 = (1 << 30) + 1024;
 
 static NEXT_SERVER_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What one [`Server::pump`] step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pumped {
+    /// Read this many bytes into the buffer; 0 means the server closed.
+    Read(usize),
+    /// Wrote part of the pending output.
+    Wrote,
+}
 
 #[derive(Debug)]
 pub struct Server {
@@ -186,6 +195,51 @@ impl Server {
     /// The outgoing buffer: append messages, then [`Server::flush`].
     pub fn out(&mut self) -> &mut BytesMut {
         &mut self.wbuf
+    }
+
+    /// Writes as much pending output as the socket takes now, without waiting; the rest goes
+    /// out through [`Server::pump`].
+    pub fn try_flush(&mut self) -> std::io::Result<()> {
+        while !self.wbuf.is_empty() {
+            match self.stream.try_write(&self.wbuf) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.wbuf.advance(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether output is waiting to be written.
+    pub fn has_pending_output(&self) -> bool {
+        !self.wbuf.is_empty()
+    }
+
+    /// How many bytes of output are waiting to be written.
+    pub fn pending_output(&self) -> usize {
+        self.wbuf.len()
+    }
+
+    /// Moves bytes whichever way the socket allows first: reads what the server sent (when
+    /// `read`) or writes part of the pending output. Reading while writing is what keeps a
+    /// client that pipelines many requests from deadlocking proxy and server on full socket
+    /// buffers (the server stops reading while its own output is not read).
+    pub async fn pump(&mut self, read: bool) -> std::io::Result<Pumped> {
+        let (mut rd, mut wr) = self.stream.split();
+        let pending = !self.wbuf.is_empty();
+        tokio::select! {
+            r = rd.read_buf(&mut self.rbuf), if read => r.map(Pumped::Read),
+            r = wr.write(&self.wbuf), if pending => {
+                let n = r?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                self.wbuf.advance(n);
+                Ok(Pumped::Wrote)
+            }
+            else => std::future::pending().await,
+        }
     }
 
     pub async fn flush(&mut self) -> std::io::Result<()> {

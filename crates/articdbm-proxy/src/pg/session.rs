@@ -23,6 +23,7 @@ use super::reply::sqlstate;
 use super::session_state::{StateEffect, classify};
 use super::statements::{ClientStatements, Prepared};
 use crate::backend::params::{ParamMap, is_tracked};
+use crate::backend::server::Pumped;
 use crate::backend::{Pool, PoolGuard};
 use crate::cancel::{CancelHandle, CancelTarget};
 use crate::error::{BackendError, PoolError};
@@ -171,8 +172,13 @@ impl Session {
             let idle_limit = self.idle_timeout.filter(|_| self.is_idle());
             let draining = self.draining;
             let has_server = self.server.is_some();
+            // Backpressure: read no more requests while the server has not taken the last ones.
+            let take_requests = self
+                .server
+                .as_mut()
+                .is_none_or(|g| g.server().pending_output() < BACKLOG_BYTES);
             tokio::select! {
-                r = self.client.read_buf(&mut self.cbuf) => {
+                r = self.client.read_buf(&mut self.cbuf), if take_requests => {
                     match r {
                         Ok(0) | Err(_) => return,
                         Ok(_) => {
@@ -184,11 +190,12 @@ impl Session {
                         }
                     }
                 }
-                r = fill(&mut self.server), if has_server => {
+                r = pump(&mut self.server), if has_server => {
                     let lost = match r {
-                        Ok(0) => Some("server closed the connection unexpectedly".to_string()),
+                        Ok(Pumped::Read(0)) => Some("server closed the connection unexpectedly".to_string()),
                         Err(e) => Some(format!("server connection lost: {e}")),
-                        Ok(_) => self.on_server_data().err(),
+                        Ok(Pumped::Read(_)) => self.on_server_data().err(),
+                        Ok(Pumped::Wrote) => None,
                     };
                     if let Some(reason) = lost
                         && let Flow::Close = self.server_lost(&reason) {
@@ -270,8 +277,9 @@ impl Session {
                 }
             }
         }
+        // Whatever the socket does not take now is written by the loop while it reads replies.
         if let Some(g) = self.server.as_mut()
-            && g.server().flush().await.is_err()
+            && g.server().try_flush().is_err()
         {
             let flow = self.server_lost("server connection lost while sending");
             return flow;
@@ -719,9 +727,16 @@ impl Session {
 
     /// In transaction mode, gives the server back once it owes nothing and no transaction is open.
     fn maybe_release(&mut self) {
-        if self.transaction_mode && self.server.is_some() && self.is_idle() {
+        if self.transaction_mode && self.server.is_some() && self.is_idle() && !self.sending() {
             self.detach(true);
         }
+    }
+
+    /// Whether bytes for the server are still waiting to be written.
+    fn sending(&mut self) -> bool {
+        self.server
+            .as_mut()
+            .is_some_and(|g| g.server().has_pending_output())
     }
 
     fn detach(&mut self, clean: bool) {
@@ -876,10 +891,14 @@ impl Session {
 
     /// Returns or closes the server when the client leaves.
     fn finish(&mut self) {
-        let clean = self.is_idle();
+        let clean = self.is_idle() && !self.sending();
         self.detach(clean);
     }
 }
+
+/// Bytes of requests queued for the server after which the session stops reading from the
+/// client until the server has taken them.
+const BACKLOG_BYTES: usize = 256 * 1024;
 
 /// Buffers grow for large messages; an idle session should not keep that memory.
 const KEEP_BUFFER_BYTES: usize = 64 * 1024;
@@ -901,9 +920,11 @@ fn server_fatal(frame: &Frame) -> Option<String> {
     })
 }
 
-async fn fill(server: &mut Option<PoolGuard>) -> std::io::Result<usize> {
+/// Reads from the attached server or writes to it, whichever it allows first. (Replies are
+/// written to the client at the end of every loop turn, so there is never a backlog of them.)
+async fn pump(server: &mut Option<PoolGuard>) -> std::io::Result<Pumped> {
     match server {
-        Some(g) => g.server().fill().await,
+        Some(g) => g.server().pump(true).await,
         None => std::future::pending().await,
     }
 }
