@@ -431,11 +431,13 @@ impl Session {
         if !self.ensure_server_or_refuse_extended().await {
             return Ok(Flow::Continue);
         }
-        self.apply_effect(effect);
         if tracked {
-            let prepared = self.statements.insert(&parse);
+            // Its effect counts each time it runs, whichever server that is (see Bind).
+            let prepared = self.statements.insert(&parse, effect);
             self.send_parse(&prepared, Some(parse.statement()));
         } else {
+            // An unnamed (or session-mode) statement runs on this server, if at all.
+            self.apply_effect(effect);
             self.forward(&frame);
             self.batches.current().parsing.push_back(Parsing {
                 id: 0,
@@ -503,6 +505,9 @@ impl Session {
         };
         if missing {
             self.send_parse(&prepared, None);
+        }
+        if frame.tag() == fe::BIND {
+            self.apply_effect(prepared.effect);
         }
         let Some(g) = self.server.as_mut() else {
             return Ok(Flow::Continue);

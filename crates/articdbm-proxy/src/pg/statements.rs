@@ -10,6 +10,8 @@ use std::sync::Arc;
 use articdbm_wire_pg::frontend::Parse;
 use bytes::Bytes;
 
+use super::session_state::StateEffect;
+
 /// A statement as the server knows it.
 #[derive(Debug)]
 pub struct Prepared {
@@ -17,6 +19,8 @@ pub struct Prepared {
     pub id: u64,
     pub server_name: Bytes,
     pub parse: Parse,
+    /// What running it does to the server session (applied at every Bind).
+    pub effect: StateEffect,
 }
 
 /// One client's statement names.
@@ -43,7 +47,7 @@ impl ClientStatements {
     }
 
     /// Registers `parse` under its client name and returns the server-side statement.
-    pub fn insert(&mut self, parse: &Parse) -> Arc<Prepared> {
+    pub fn insert(&mut self, parse: &Parse, effect: StateEffect) -> Arc<Prepared> {
         let id = hash_with(0x5eed_0001, parse);
         let id2 = hash_with(0x5eed_0002, parse);
         let server_name = Bytes::from(format!("articdbm_{id:016x}{id2:016x}"));
@@ -51,6 +55,7 @@ impl ClientStatements {
             id,
             server_name,
             parse: parse.clone(),
+            effect,
         });
         self.by_name.insert(
             Bytes::copy_from_slice(parse.statement()),
