@@ -192,3 +192,121 @@ async fn server_killed_in_session_mode() {
     let client = proxy.alice().await;
     client.simple_query("SELECT 1").await.expect("new session");
 }
+
+/// `checkout_timeout_secs = 0` means waiting as long as it takes, not failing at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkout_timeout_zero_waits() {
+    let proxy = Setup::new("transaction")
+        .size(1)
+        .env("ARTICDBM_POOL__CHECKOUT_TIMEOUT_SECS", "0")
+        .start()
+        .await;
+    let holder = proxy.alice().await;
+    let waiter = proxy.alice().await;
+    holder.batch_execute("BEGIN").await.expect("begin");
+    let waiting = tokio::spawn(async move { waiter.simple_query("SELECT 1").await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!waiting.is_finished(), "the waiter gave up: {waiting:?}");
+    holder.batch_execute("COMMIT").await.expect("commit");
+    within(10, waiting)
+        .await
+        .expect("task")
+        .expect("the waiter got the server");
+}
+
+/// `client_idle_timeout_secs`: a client idle outside a transaction is closed with 57P05; one
+/// inside a transaction is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_clients_time_out() {
+    let proxy = Setup::new("transaction")
+        .size(2)
+        .env("ARTICDBM_PROXY__CLIENT_IDLE_TIMEOUT_SECS", "1")
+        .start()
+        .await;
+    let idle = proxy.alice_conn().await;
+    let busy = proxy.alice_conn().await;
+    busy.client.batch_execute("BEGIN").await.expect("begin");
+    let started = Instant::now();
+    let r = within(10, idle.task).await.expect("task");
+    let e = r.expect_err("idle client closed with an error");
+    assert_eq!(e.code(), Some(&SqlState::IDLE_SESSION_TIMEOUT), "{e:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    busy.client
+        .simple_query("SELECT 1")
+        .await
+        .expect("in a transaction the idle timeout does not apply");
+    busy.client.batch_execute("COMMIT").await.expect("commit");
+}
+
+/// `users.<name>.max_connections` limits one user's concurrent sessions (53300).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_user_connection_limit() {
+    let v = articdbm_wire_pg::auth::ScramVerifier::generate("dave-pw", 4096).to_string();
+    let proxy = Setup::new("transaction")
+        .size(1)
+        .toml(&format!(
+            "[users.dave]\npassword = \"{v}\"\nmax_connections = 1\n"
+        ))
+        .start()
+        .await;
+    let first = within(10, proxy.try_connect("dave", "dave-pw", DB))
+        .await
+        .expect("first session");
+    let r = within(10, proxy.try_connect("dave", "dave-pw", DB))
+        .await
+        .map(|_| ());
+    assert_eq!(code_of(r), SqlState::TOO_MANY_CONNECTIONS);
+    // Other users are not limited by dave's quota.
+    proxy
+        .alice()
+        .await
+        .simple_query("SELECT 1")
+        .await
+        .expect("alice");
+    drop(first.client);
+    let _ = within(5, first.task).await;
+    let mut ok = false;
+    for _ in 0..100 {
+        if proxy.try_connect("dave", "dave-pw", DB).await.is_ok() {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ok, "dave's slot was not given back");
+}
+
+/// `health_check_interval_secs = 0` disables health checks: an idle pooled connection is not
+/// touched (its last statement stays the client's). Also: a pool of one keeps its idle
+/// connection (`idle_ratio` 0.8 of 1 rounds to 1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_checks_can_be_disabled() {
+    for (interval, checked) in [("0", false), ("1", true)] {
+        let proxy = Setup::new("transaction")
+            .size(1)
+            .env("ARTICDBM_POOL__HEALTH_CHECK_INTERVAL_SECS", interval)
+            .start()
+            .await;
+        let client = proxy.alice().await;
+        let pid = backend_pid_of(&client).await;
+        let marker = common::unique("marker");
+        client
+            .simple_query(&format!("SELECT '{marker}'"))
+            .await
+            .expect("marker");
+        tokio::time::sleep(Duration::from_millis(2600)).await;
+        let last: String = direct()
+            .await
+            .query_opt("SELECT query FROM pg_stat_activity WHERE pid = $1", &[&pid])
+            .await
+            .expect("pg_stat_activity")
+            .expect("the idle connection was closed: a pool of 1 keeps round(0.8) = 1 idle")
+            .get(0);
+        assert_eq!(
+            !last.contains(&marker),
+            checked,
+            "interval {interval}: last statement {last:?}"
+        );
+    }
+}

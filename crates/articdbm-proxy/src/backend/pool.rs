@@ -131,14 +131,21 @@ impl Pool {
             Err(tokio::sync::TryAcquireError::Closed) => return Err(PoolError::Closed),
             Err(tokio::sync::TryAcquireError::NoPermits) => {
                 self.stats.waits.fetch_add(1, Ordering::Relaxed);
-                let wait = secs(self.settings.checkout_timeout_secs);
-                match tokio::time::timeout(wait, Arc::clone(&self.permits).acquire_owned()).await {
-                    Err(_) => {
-                        self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                        return Err(PoolError::Timeout(wait));
-                    }
-                    Ok(Err(_)) => return Err(PoolError::Closed),
-                    Ok(Ok(p)) => p,
+                let acquire = Arc::clone(&self.permits).acquire_owned();
+                // `checkout_timeout_secs = 0` means no limit.
+                let acquired = match self.settings.checkout_timeout() {
+                    Some(wait) => match tokio::time::timeout(wait, acquire).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                            return Err(PoolError::Timeout(wait));
+                        }
+                    },
+                    None => acquire.await,
+                };
+                match acquired {
+                    Err(_) => return Err(PoolError::Closed),
+                    Ok(p) => p,
                 }
             }
         };
@@ -263,8 +270,8 @@ impl Drop for PoolGuard {
 /// trim idle ones above `idle_ratio` of the size, health-check the rest, top up to `min_idle`.
 async fn maintain(pool: Weak<Pool>) {
     if let Some(p) = pool.upgrade() {
-        let warm = ((p.size() as f64) * p.settings.warmup_ratio).ceil() as usize;
-        let want = warm.max(p.settings.min_idle as usize).min(p.size());
+        // round(size × warmup_ratio), at least min_idle, at most size (as documented).
+        let want = (p.settings.warmup_connections() as usize).min(p.size());
         top_up(&p, want).await;
     }
     let tick = {
@@ -280,14 +287,19 @@ async fn maintain(pool: Weak<Pool>) {
             return;
         }
         retire(&p);
-        health_check(&p, tick).await;
+        // `health_check_interval_secs = 0` disables health checks (upkeep still runs).
+        if p.settings.health_check_interval_secs > 0 {
+            health_check(&p, tick).await;
+        }
         top_up(&p, p.settings.min_idle as usize).await;
     }
 }
 
 fn retire(p: &Pool) {
     let idle_timeout = p.settings.idle_timeout_secs;
-    let max_idle = ((p.size() as f64) * p.settings.idle_ratio).floor() as usize;
+    // round(size × idle_ratio), at least min_idle (flooring kept no idle connection at all
+    // in a pool of one).
+    let max_idle = p.settings.max_idle_connections() as usize;
     let min_idle = p.settings.min_idle as usize;
     let mut idle = p.lock_idle();
     let mut count = idle.len();
