@@ -260,3 +260,31 @@ async fn failed_parse_leaves_no_statement() {
         .await;
     assert_eq!(raw::error_code(&frames), "42P05");
 }
+
+/// A portal fetched in chunks across several Syncs inside a transaction (how pgjdbc's fetch size
+/// and tokio-postgres' `query_portal` work) keeps its server connection, while other clients'
+/// transactions run on the other one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_fetched_in_chunks_inside_a_transaction() {
+    let proxy = Setup::new("transaction").size(2).start().await;
+    let mut client = proxy.alice().await;
+    let other = proxy.alice().await;
+    let stmt = client
+        .prepare("SELECT i FROM generate_series(1, 1000) AS i")
+        .await
+        .expect("prepare");
+    let tx = client.transaction().await.expect("begin");
+    let portal = tx.bind(&stmt, &[]).await.expect("bind");
+    let mut seen = Vec::new();
+    loop {
+        let rows = tx.query_portal(&portal, 150).await.expect("fetch");
+        if rows.is_empty() {
+            break;
+        }
+        seen.extend(rows.iter().map(|r| r.get::<_, i32>(0)));
+        // Another client works in between.
+        other.simple_query("SELECT 1").await.expect("other client");
+    }
+    tx.commit().await.expect("commit");
+    assert_eq!(seen, (1..=1000).collect::<Vec<i32>>());
+}
