@@ -220,6 +220,39 @@ async fn tls_required_with_verified_certificate() {
         "certificate accepted for a name it does not carry"
     );
 
+    // Garbage instead of a TLS handshake after the proxy said 'S': the connection just ends.
+    let mut ssl = Vec::new();
+    ssl.extend_from_slice(&8u32.to_be_bytes());
+    ssl.extend_from_slice(&80_877_103u32.to_be_bytes());
+    let mut raw = tokio::net::TcpStream::connect(("127.0.0.1", proxy.port))
+        .await
+        .expect("connect");
+    tokio::io::AsyncWriteExt::write_all(&mut raw, &ssl)
+        .await
+        .expect("send");
+    let mut answer = [0u8; 1];
+    tokio::io::AsyncReadExt::read_exact(&mut raw, &mut answer)
+        .await
+        .expect("answer");
+    assert_eq!(&answer, b"S");
+    tokio::io::AsyncWriteExt::write_all(&mut raw, b"\x16\x03\x01\x00\x05hello garbage")
+        .await
+        .expect("send garbage");
+    let mut rest = Vec::new();
+    let _ = within(
+        10,
+        tokio::io::AsyncReadExt::read_to_end(&mut raw, &mut rest),
+    )
+    .await;
+    let (client, connection) = within(
+        10,
+        tls_config(proxy.port).connect(tls_connector(&pki.ca_pem)),
+    )
+    .await
+    .expect("TLS still works after a broken handshake");
+    tokio::spawn(connection);
+    client.simple_query("SELECT 1").await.expect("query");
+
     // Plaintext is refused with 28000.
     let mut plain = tls_config(proxy.port);
     plain.ssl_mode(SslMode::Disable);

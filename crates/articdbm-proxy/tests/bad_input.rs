@@ -245,3 +245,55 @@ async fn two_thousand_idle_clients() {
     eprintln!("2000 logins took {login_time:?}");
     drop(idle);
 }
+
+/// Clients that stall during startup or authentication are cut off after `auth_timeout_secs`,
+/// and a TLS handshake made of garbage ends the connection without harm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_logins_and_broken_tls() {
+    count_proxy_panics();
+    let proxy = Setup::new("transaction")
+        .size(1)
+        .env("ARTICDBM_PROXY__AUTH_TIMEOUT_SECS", "1")
+        .start()
+        .await;
+    let started = Instant::now();
+    // Connects and says nothing.
+    let mut silent = Raw::tcp(proxy.port).await;
+    // Sends a startup packet and never answers the SASL challenge.
+    let mut stalled = Raw::tcp(proxy.port).await;
+    stalled
+        .startup(&[("user", "alice"), ("database", DB)])
+        .await;
+    let frames = within(10, silent.until_closed()).await;
+    assert!(frames.is_empty(), "{frames:?}");
+    let frames = within(10, stalled.until_closed()).await;
+    assert_eq!(raw::tags(&frames[..1]), "R", "SASL challenge first");
+    assert_eq!(fatal_code(&frames), "28P01");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "cut off after {:?}",
+        started.elapsed()
+    );
+
+    // SSLRequest answered 'N' without a certificate; garbage instead of a startup packet then.
+    let mut ssl = Vec::new();
+    ssl.extend_from_slice(&8u32.to_be_bytes());
+    ssl.extend_from_slice(&80_877_103u32.to_be_bytes());
+    let mut c = Raw::tcp(proxy.port).await;
+    c.send(&ssl).await.expect("send");
+    let mut answer = [0u8; 1];
+    within(
+        5,
+        tokio::io::AsyncReadExt::read_exact(&mut c.stream, &mut answer),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(&answer, b"N");
+    // A TLS ClientHello-looking record where the startup packet belongs.
+    c.send(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc])
+        .await
+        .expect("send");
+    let frames = within(10, c.until_closed()).await;
+    assert_eq!(fatal_code(&frames), "08P01");
+    assert_healthy(&proxy).await;
+}
