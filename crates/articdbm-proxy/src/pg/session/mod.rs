@@ -2,26 +2,30 @@
 //! messages carrying SQL (Query, Parse) pass the inspection seam once, everything else is
 //! forwarded as received. In transaction mode a server is checked out at the first message that
 //! needs one and returned when the server reports the transaction over and owes nothing more.
+//! The extended protocol lives in `extended`, the handling of server messages in `server_side`.
+
+mod extended;
+mod server_side;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use articdbm_config::PoolMode;
+use articdbm_wire_pg::backend::TransactionStatus;
 use articdbm_wire_pg::backend::error_response::{Severity, write_error};
 use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
-use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
-use articdbm_wire_pg::frontend::{Bind, Close, Describe, Parse, Query, TargetKind, tag as fe};
+use articdbm_wire_pg::frontend::{Query, tag as fe};
 use articdbm_wire_pg::{Frame, FrameDecoder};
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::batches::{Batches, Parsing};
+use super::batches::Batches;
 use super::deferred::{Deferred, When};
 use super::refusal;
 use super::reply::sqlstate;
 use super::session_state::{StateEffect, classify};
-use super::statements::{ClientStatements, Prepared};
+use super::statements::ClientStatements;
 use crate::backend::params::{ParamMap, is_tracked};
 use crate::backend::server::Pumped;
 use crate::backend::{Pool, PoolGuard};
@@ -399,197 +403,6 @@ impl Session {
         Ok(Flow::Continue)
     }
 
-    async fn on_parse(&mut self, frame: Frame) -> Result<Flow, String> {
-        if self.refused.is_some() {
-            return Ok(Flow::Continue);
-        }
-        let parse = Parse::decode(&frame).map_err(|e| e.to_string())?;
-        self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
-        let Ok(sql) = parse.query() else {
-            self.refuse_extended("22021", "invalid byte sequence for encoding \"UTF8\"");
-            return Ok(Flow::Continue);
-        };
-        if let Verdict::Block {
-            rule,
-            message,
-            sqlstate,
-        } = self.inspect(sql, StatementSource::Prepare)
-        {
-            self.refuse_extended(sqlstate, &format!("{message} (rule {rule})"));
-            return Ok(Flow::Continue);
-        }
-        let effect = classify(sql);
-        let tracked = self.transaction_mode && !parse.statement().is_empty();
-        if tracked && self.statements.contains(parse.statement()) {
-            let name = String::from_utf8_lossy(parse.statement()).into_owned();
-            self.refuse_extended(
-                sqlstate::DUPLICATE_PREPARED,
-                &format!("prepared statement \"{name}\" already exists"),
-            );
-            return Ok(Flow::Continue);
-        }
-        if !self.ensure_server_or_refuse_extended().await {
-            return Ok(Flow::Continue);
-        }
-        if tracked {
-            // Its effect counts each time it runs, whichever server that is (see Bind).
-            let prepared = self.statements.insert(&parse, effect);
-            self.send_parse(&prepared, Some(parse.statement()));
-        } else {
-            // An unnamed (or session-mode) statement runs on this server, if at all.
-            self.apply_effect(effect);
-            self.forward(&frame);
-            self.batches.current().parsing.push_back(Parsing {
-                id: 0,
-                injected: false,
-                client_name: Bytes::new(),
-            });
-        }
-        Ok(Flow::Continue)
-    }
-
-    /// Prepares `p` on the attached server under its server-side name, for the client's Parse
-    /// of `client_name`, or on the proxy's own account (`None`: the reply is swallowed). A
-    /// statement already there is closed first (it is identical by construction; the Close
-    /// reply is swallowed).
-    fn send_parse(&mut self, p: &Prepared, client_name: Option<&[u8]>) {
-        let Some(g) = self.server.as_mut() else {
-            return;
-        };
-        let server = g.server();
-        let already = !server.prepared().insert(p.id);
-        if already {
-            Close::write(server.out(), TargetKind::Statement, &p.server_name);
-        }
-        p.parse.write_renamed(server.out(), &p.server_name);
-        let batch = self.batches.current();
-        if already {
-            batch.swallow_close += 1;
-        }
-        batch.parsing.push_back(Parsing {
-            id: p.id,
-            injected: client_name.is_none(),
-            client_name: client_name.map(Bytes::copy_from_slice).unwrap_or_default(),
-        });
-    }
-
-    async fn on_bind_or_describe(&mut self, frame: Frame) -> Result<Flow, String> {
-        if self.refused.is_some() {
-            return Ok(Flow::Continue);
-        }
-        let name = if frame.tag() == fe::BIND {
-            Some(
-                Bind::decode(&frame)
-                    .map_err(|e| e.to_string())?
-                    .statement()
-                    .to_vec(),
-            )
-        } else {
-            let d = Describe::decode(&frame).map_err(|e| e.to_string())?;
-            (d.0.kind == TargetKind::Statement).then(|| d.0.name.to_vec())
-        };
-        let prepared = match name {
-            Some(n) if self.transaction_mode && !n.is_empty() => self.statements.get(&n),
-            _ => None,
-        };
-        let Some(prepared) = prepared else {
-            self.forward_extended(&frame).await;
-            return Ok(Flow::Continue);
-        };
-        if !self.ensure_server_or_refuse_extended().await {
-            return Ok(Flow::Continue);
-        }
-        let missing = match self.server.as_mut() {
-            Some(g) => !g.server().prepared().contains(&prepared.id),
-            None => false,
-        };
-        if missing {
-            self.send_parse(&prepared, None);
-        }
-        if frame.tag() == fe::BIND {
-            self.apply_effect(prepared.effect);
-        }
-        let Some(g) = self.server.as_mut() else {
-            return Ok(Flow::Continue);
-        };
-        let out = g.server().out();
-        if frame.tag() == fe::BIND {
-            Bind::decode(&frame)
-                .map_err(|e| e.to_string())?
-                .write_renamed(out, &prepared.server_name);
-        } else {
-            Describe::write(out, TargetKind::Statement, &prepared.server_name);
-        }
-        self.batches.current();
-        Ok(Flow::Continue)
-    }
-
-    async fn on_close(&mut self, frame: Frame) -> Result<Flow, String> {
-        if self.refused.is_some() {
-            return Ok(Flow::Continue);
-        }
-        let close = Close::decode(&frame).map_err(|e| e.to_string())?;
-        let tracked = self.transaction_mode
-            && close.0.kind == TargetKind::Statement
-            && !close.0.name.is_empty();
-        let Some(prepared) = tracked
-            .then(|| self.statements.remove(&close.0.name))
-            .flatten()
-        else {
-            self.forward_extended(&frame).await;
-            return Ok(Flow::Continue);
-        };
-        if !self.ensure_server_or_refuse_extended().await {
-            return Ok(Flow::Continue);
-        }
-        if let Some(g) = self.server.as_mut() {
-            let server = g.server();
-            server.prepared().remove(&prepared.id);
-            Close::write(server.out(), TargetKind::Statement, &prepared.server_name);
-            self.batches.current();
-        }
-        Ok(Flow::Continue)
-    }
-
-    async fn on_sync(&mut self, frame: &Frame) -> Result<Flow, String> {
-        if let Some(err) = self.refused.take() {
-            if self.batches.is_open() && self.server.is_some() {
-                self.forward(frame);
-                self.batches.close();
-                self.ready_sent += 1;
-                if !err.is_empty() {
-                    self.deferred
-                        .push(When::BeforeReady(self.ready_sent), err, false);
-                }
-            } else {
-                self.batches.abandon();
-                self.deferred
-                    .push(When::AfterReady(self.ready_sent), err, true);
-            }
-            return Ok(Flow::Continue);
-        }
-        if self.server.is_none() && !self.batches.is_open() {
-            // Nothing to synchronise with: answer for the server.
-            self.deferred
-                .push(When::AfterReady(self.ready_sent), BytesMut::new(), true);
-            return Ok(Flow::Continue);
-        }
-        if !self.ensure_server_or_refuse_query().await {
-            return Ok(Flow::Continue);
-        }
-        self.forward(frame);
-        self.batches.close();
-        self.ready_sent += 1;
-        Ok(Flow::Continue)
-    }
-
-    async fn forward_extended(&mut self, frame: &Frame) {
-        if self.ensure_server_or_refuse_extended().await {
-            self.forward(frame);
-            self.batches.current();
-        }
-    }
-
     fn forward(&mut self, frame: &Frame) {
         if let Some(g) = self.server.as_mut() {
             g.server().out().extend_from_slice(frame.as_bytes());
@@ -755,145 +568,6 @@ impl Session {
         }
     }
 
-    /// Processes everything buffered from the server. `Err` means the stream is unusable.
-    fn on_server_data(&mut self) -> Result<(), String> {
-        loop {
-            let Some(g) = self.server.as_mut() else {
-                return Ok(());
-            };
-            let frame = match g.server().next_buffered() {
-                Ok(Some(f)) => f,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(e.to_string()),
-            };
-            self.on_server_frame(frame)?;
-        }
-    }
-
-    fn on_server_frame(&mut self, frame: Frame) -> Result<(), String> {
-        tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), "server message");
-        match frame.tag() {
-            be::READY_FOR_QUERY => {
-                self.tx = TransactionStatus::decode(&frame).map_err(|e| e.to_string())?;
-                self.batches.completed();
-                self.ready_received += 1;
-                self.deferred
-                    .emit_before(self.ready_received, &mut self.out, self.tx);
-                self.out.extend_from_slice(frame.as_bytes());
-                self.deferred
-                    .emit_after(self.ready_received, &mut self.out, self.tx);
-            }
-            be::PARSE_COMPLETE => {
-                let parsing = self.batches.front().parsing.pop_front();
-                let swallow = parsing.is_some_and(|p| p.injected);
-                if !swallow {
-                    self.out.extend_from_slice(frame.as_bytes());
-                }
-            }
-            be::CLOSE_COMPLETE => {
-                let batch = self.batches.front();
-                if batch.swallow_close > 0 {
-                    batch.swallow_close -= 1;
-                } else {
-                    self.out.extend_from_slice(frame.as_bytes());
-                }
-            }
-            be::ERROR_RESPONSE => {
-                if self.transaction_mode
-                    && let Some(reason) = server_fatal(&frame)
-                {
-                    // The server is going away but the client's session outlives it: the client
-                    // is told 08006 (see `server_lost`), never a FATAL that ends its connection.
-                    return Err(reason);
-                }
-                let batch = self.batches.front();
-                let unconfirmed: Vec<Parsing> = batch.parsing.drain(..).collect();
-                batch.swallow_close = 0;
-                // The proxy's error replaces the answer to its stand-in; an earlier error of the
-                // batch made the server skip the stand-in, and then that error stands.
-                let own = batch.replace_error.take();
-                self.forget_unconfirmed(unconfirmed);
-                match own {
-                    Some(err) if refusal::is_stand_in_error(&frame) => {
-                        self.out.extend_from_slice(&err);
-                    }
-                    _ => self.out.extend_from_slice(frame.as_bytes()),
-                }
-            }
-            be::PARAMETER_STATUS => {
-                if let Some(g) = self.server.as_mut() {
-                    g.server()
-                        .observe_parameter(&frame)
-                        .map_err(|e| e.to_string())?;
-                }
-                if let Ok(p) = ParameterStatus::decode(&frame)
-                    && is_tracked(&p.name)
-                {
-                    self.wanted.set(&p.name, &p.value);
-                }
-                self.out.extend_from_slice(frame.as_bytes());
-            }
-            _ => self.out.extend_from_slice(frame.as_bytes()),
-        }
-        Ok(())
-    }
-
-    /// The server rejected (or skipped) these Parses: they exist neither on the server nor, for
-    /// the client's own Parses, under the client's names.
-    fn forget_unconfirmed(&mut self, unconfirmed: Vec<Parsing>) {
-        for p in unconfirmed.into_iter().filter(|p| p.id != 0) {
-            if let Some(g) = self.server.as_mut() {
-                g.server().prepared().remove(&p.id);
-            }
-            let same = self
-                .statements
-                .get(&p.client_name)
-                .is_some_and(|s| s.id == p.id);
-            if !p.client_name.is_empty() && same {
-                self.statements.remove(&p.client_name);
-            }
-        }
-    }
-
-    /// The server went away. In transaction mode the client is told (08006) and keeps its
-    /// session; in session mode the session ends.
-    fn server_lost(&mut self, reason: &str) -> Flow {
-        tracing::warn!(user = %self.id.user, database = %self.id.database, %reason, "server connection lost");
-        let owed = self
-            .batches
-            .in_flight()
-            .max(usize::from(self.batches.is_open()));
-        self.detach(false);
-        self.batches.clear();
-        self.deferred.clear();
-        self.refused = None;
-        self.ready_received = self.ready_sent;
-        if !self.transaction_mode {
-            write_error(
-                &mut self.out,
-                Severity::Fatal,
-                sqlstate::CONNECTION_FAILURE,
-                reason,
-            );
-            return Flow::Close;
-        }
-        self.tx = TransactionStatus::Idle;
-        if owed == 0 {
-            self.lost = Some(reason.to_string());
-            return Flow::Continue;
-        }
-        write_error(
-            &mut self.out,
-            Severity::Error,
-            sqlstate::CONNECTION_FAILURE,
-            reason,
-        );
-        for _ in 0..owed {
-            TransactionStatus::Idle.write(&mut self.out);
-        }
-        Flow::Continue
-    }
-
     /// Returns or closes the server when the client leaves.
     fn finish(&mut self) {
         let clean = self.is_idle() && !self.sending();
@@ -912,17 +586,6 @@ fn shed(buf: &mut BytesMut) {
     if buf.is_empty() && buf.capacity() > KEEP_BUFFER_BYTES {
         *buf = BytesMut::new();
     }
-}
-
-/// The reason to report when a server's ErrorResponse is FATAL or PANIC (it closes next).
-fn server_fatal(frame: &Frame) -> Option<String> {
-    let e = ErrorFields::decode(frame).ok()?;
-    matches!(e.severity.as_str(), "FATAL" | "PANIC").then(|| {
-        format!(
-            "server connection lost: {} (SQLSTATE {})",
-            e.message, e.code
-        )
-    })
 }
 
 /// Reads from the attached server or writes to it, whichever it allows first. (Replies are

@@ -1,0 +1,166 @@
+//! What a session does with the server's messages: bookkeeping of ReadyForQuery, ParseComplete
+//! and CloseComplete against the batches in flight, the proxy's own errors swapped in, tracked
+//! parameters followed, and the loss of a server (08006 or the end of the session).
+
+use articdbm_wire_pg::Frame;
+use articdbm_wire_pg::backend::error_response::{Severity, write_error};
+use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
+use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
+
+use super::super::batches::Parsing;
+use super::super::refusal;
+use super::super::reply::sqlstate;
+use super::{Flow, Session};
+use crate::backend::params::is_tracked;
+
+impl Session {
+    /// Processes everything buffered from the server. `Err` means the stream is unusable.
+    pub(super) fn on_server_data(&mut self) -> Result<(), String> {
+        loop {
+            let Some(g) = self.server.as_mut() else {
+                return Ok(());
+            };
+            let frame = match g.server().next_buffered() {
+                Ok(Some(f)) => f,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            };
+            self.on_server_frame(frame)?;
+        }
+    }
+
+    pub(super) fn on_server_frame(&mut self, frame: Frame) -> Result<(), String> {
+        tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), "server message");
+        match frame.tag() {
+            be::READY_FOR_QUERY => {
+                self.tx = TransactionStatus::decode(&frame).map_err(|e| e.to_string())?;
+                self.batches.completed();
+                self.ready_received += 1;
+                self.deferred
+                    .emit_before(self.ready_received, &mut self.out, self.tx);
+                self.out.extend_from_slice(frame.as_bytes());
+                self.deferred
+                    .emit_after(self.ready_received, &mut self.out, self.tx);
+            }
+            be::PARSE_COMPLETE => {
+                let parsing = self.batches.front().parsing.pop_front();
+                let swallow = parsing.is_some_and(|p| p.injected);
+                if !swallow {
+                    self.out.extend_from_slice(frame.as_bytes());
+                }
+            }
+            be::CLOSE_COMPLETE => {
+                let batch = self.batches.front();
+                if batch.swallow_close > 0 {
+                    batch.swallow_close -= 1;
+                } else {
+                    self.out.extend_from_slice(frame.as_bytes());
+                }
+            }
+            be::ERROR_RESPONSE => {
+                if self.transaction_mode
+                    && let Some(reason) = server_fatal(&frame)
+                {
+                    // The server is going away but the client's session outlives it: the client
+                    // is told 08006 (see `server_lost`), never a FATAL that ends its connection.
+                    return Err(reason);
+                }
+                let batch = self.batches.front();
+                let unconfirmed: Vec<Parsing> = batch.parsing.drain(..).collect();
+                batch.swallow_close = 0;
+                // The proxy's error replaces the answer to its stand-in; an earlier error of the
+                // batch made the server skip the stand-in, and then that error stands.
+                let own = batch.replace_error.take();
+                self.forget_unconfirmed(unconfirmed);
+                match own {
+                    Some(err) if refusal::is_stand_in_error(&frame) => {
+                        self.out.extend_from_slice(&err);
+                    }
+                    _ => self.out.extend_from_slice(frame.as_bytes()),
+                }
+            }
+            be::PARAMETER_STATUS => {
+                if let Some(g) = self.server.as_mut() {
+                    g.server()
+                        .observe_parameter(&frame)
+                        .map_err(|e| e.to_string())?;
+                }
+                if let Ok(p) = ParameterStatus::decode(&frame)
+                    && is_tracked(&p.name)
+                {
+                    self.wanted.set(&p.name, &p.value);
+                }
+                self.out.extend_from_slice(frame.as_bytes());
+            }
+            _ => self.out.extend_from_slice(frame.as_bytes()),
+        }
+        Ok(())
+    }
+
+    /// The server rejected (or skipped) these Parses: they exist neither on the server nor, for
+    /// the client's own Parses, under the client's names.
+    pub(super) fn forget_unconfirmed(&mut self, unconfirmed: Vec<Parsing>) {
+        for p in unconfirmed.into_iter().filter(|p| p.id != 0) {
+            if let Some(g) = self.server.as_mut() {
+                g.server().prepared().remove(&p.id);
+            }
+            let same = self
+                .statements
+                .get(&p.client_name)
+                .is_some_and(|s| s.id == p.id);
+            if !p.client_name.is_empty() && same {
+                self.statements.remove(&p.client_name);
+            }
+        }
+    }
+
+    /// The server went away. In transaction mode the client is told (08006) and keeps its
+    /// session; in session mode the session ends.
+    pub(super) fn server_lost(&mut self, reason: &str) -> Flow {
+        tracing::warn!(user = %self.id.user, database = %self.id.database, %reason, "server connection lost");
+        let owed = self
+            .batches
+            .in_flight()
+            .max(usize::from(self.batches.is_open()));
+        self.detach(false);
+        self.batches.clear();
+        self.deferred.clear();
+        self.refused = None;
+        self.ready_received = self.ready_sent;
+        if !self.transaction_mode {
+            write_error(
+                &mut self.out,
+                Severity::Fatal,
+                sqlstate::CONNECTION_FAILURE,
+                reason,
+            );
+            return Flow::Close;
+        }
+        self.tx = TransactionStatus::Idle;
+        if owed == 0 {
+            self.lost = Some(reason.to_string());
+            return Flow::Continue;
+        }
+        write_error(
+            &mut self.out,
+            Severity::Error,
+            sqlstate::CONNECTION_FAILURE,
+            reason,
+        );
+        for _ in 0..owed {
+            TransactionStatus::Idle.write(&mut self.out);
+        }
+        Flow::Continue
+    }
+}
+
+/// The reason to report when a server's ErrorResponse is FATAL or PANIC (it closes next).
+fn server_fatal(frame: &Frame) -> Option<String> {
+    let e = ErrorFields::decode(frame).ok()?;
+    matches!(e.severity.as_str(), "FATAL" | "PANIC").then(|| {
+        format!(
+            "server connection lost: {} (SQLSTATE {})",
+            e.message, e.code
+        )
+    })
+}
