@@ -1,6 +1,11 @@
 //! Routing CancelRequests. Each client gets a proxy-issued (process id, secret); while it holds a
 //! backend connection the registry knows that backend's real key, so a cancel arriving on a new
 //! connection reaches exactly the server process running that client's query.
+//!
+//! A cancel is on its way for a moment after the lookup. If the client lets go of its server
+//! in that moment, the server must not go to another client, whose query the cancel would then
+//! hit: [`CancelHandle::clear_target`] reports cancels in flight and the session closes that
+//! server instead of returning it to the pool.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,6 +25,8 @@ pub struct CancelTarget {
 struct Entry {
     secret: i32,
     target: Option<CancelTarget>,
+    /// Cancels looked up and not yet delivered.
+    in_flight: u32,
 }
 
 /// The live map from proxy-issued keys to backend keys.
@@ -50,6 +57,7 @@ impl CancelRegistry {
                 Entry {
                     secret,
                     target: None,
+                    in_flight: 0,
                 },
             );
             return CancelHandle {
@@ -63,15 +71,22 @@ impl CancelRegistry {
     }
 
     /// The backend to cancel for a client key, if the secret matches and a query may be running.
-    pub fn lookup(&self, process_id: i32, secret: i32) -> Option<CancelTarget> {
-        let map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.get(&process_id)?;
+    /// The ticket marks the cancel as in flight until it is dropped (after delivery).
+    pub fn lookup(self: &Arc<Self>, process_id: i32, secret: i32) -> Option<CancelTicket> {
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.get_mut(&process_id)?;
         let ok: bool = entry
             .secret
             .to_be_bytes()
             .ct_eq(&secret.to_be_bytes())
             .into();
-        if ok { entry.target } else { None }
+        let target = entry.target.filter(|_| ok)?;
+        entry.in_flight += 1;
+        Some(CancelTicket {
+            registry: Arc::clone(self),
+            process_id,
+            target,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -84,7 +99,7 @@ impl CancelRegistry {
 }
 
 impl CancelHandle {
-    /// Records which backend the client is attached to (`None` when it holds none).
+    /// Records which backend the client is attached to.
     pub fn set_target(&self, target: Option<CancelTarget>) {
         let mut map = self
             .registry
@@ -93,6 +108,44 @@ impl CancelHandle {
             .unwrap_or_else(|p| p.into_inner());
         if let Some(e) = map.get_mut(&self.key.process_id) {
             e.target = target;
+        }
+    }
+
+    /// The client lets go of its backend. Returns true if a cancel for it may still be on its
+    /// way: then the backend must not serve anyone else.
+    pub fn clear_target(&self) -> bool {
+        let mut map = self
+            .registry
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(&self.key.process_id) {
+            Some(e) => {
+                e.target = None;
+                e.in_flight > 0
+            }
+            None => false,
+        }
+    }
+}
+
+/// A cancel being delivered to `target`; counted as in flight until dropped.
+#[derive(Debug)]
+pub struct CancelTicket {
+    registry: Arc<CancelRegistry>,
+    process_id: i32,
+    pub target: CancelTarget,
+}
+
+impl Drop for CancelTicket {
+    fn drop(&mut self) {
+        let mut map = self
+            .registry
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = map.get_mut(&self.process_id) {
+            e.in_flight = e.in_flight.saturating_sub(1);
         }
     }
 }

@@ -144,3 +144,47 @@ async fn listen_notify_in_session_mode() {
     let n = within(5, rx.recv()).await.expect("notification while idle");
     assert_eq!(n.payload(), "idle");
 }
+
+/// One client spams cancels while it runs short queries; another client shares the single
+/// server connection. A cancel that arrives just as the first client's transaction ends must
+/// never hit the second client's query on the same server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_never_hits_another_client() {
+    let proxy = Setup::new("transaction").size(1).start().await;
+    let a = proxy.alice().await;
+    let b = proxy.alice().await;
+    let token = a.cancel_token();
+    let stop = Instant::now() + Duration::from_secs(3);
+    let canceller = tokio::spawn(async move {
+        let mut sent = 0u32;
+        while Instant::now() < stop {
+            let _ = token.cancel_query(NoTls).await;
+            sent += 1;
+        }
+        sent
+    });
+    let a_task = tokio::spawn(async move {
+        while Instant::now() < stop {
+            let _ = a.simple_query("SELECT pg_sleep(0.002)").await;
+        }
+    });
+    let (mut ok, mut hit) = (0u32, Vec::new());
+    while Instant::now() < stop {
+        match b.simple_query("SELECT pg_sleep(0.002)").await {
+            Ok(_) => ok += 1,
+            Err(e) => hit.push(e),
+        }
+    }
+    let sent = within(10, canceller).await.expect("canceller");
+    within(10, a_task).await.expect("a");
+    assert!(
+        sent > 100 && ok > 100,
+        "too little traffic: {sent} cancels, {ok} queries"
+    );
+    assert!(
+        hit.is_empty(),
+        "{} of b's queries failed, first: {:?}",
+        hit.len(),
+        hit.first()
+    );
+}

@@ -123,9 +123,11 @@ pub async fn negotiate(tcp: TcpStream, peer: SocketAddr, state: &Arc<LiveState>)
 
 /// Sends the backend's real CancelRequest if the key matches a client running a query.
 async fn forward_cancel(state: &LiveState, process_id: i32, secret_key: i32) {
-    let Some(target) = state.cancels.lookup(process_id, secret_key) else {
+    // The ticket keeps the cancel counted as in flight until this function returns.
+    let Some(ticket) = state.cancels.lookup(process_id, secret_key) else {
         return;
     };
+    let target = ticket.target;
     let mut buf = BytesMut::with_capacity(16);
     startup::write_cancel(&mut buf, target.key.process_id, target.key.secret_key);
     match TcpStream::connect(target.server).await {

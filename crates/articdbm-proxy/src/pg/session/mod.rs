@@ -558,9 +558,10 @@ impl Session {
     }
 
     fn detach(&mut self, clean: bool) {
-        self.cancel.set_target(None);
+        // A cancel still on its way to this server would hit the next client's query.
+        let cancel_pending = self.cancel.clear_target();
         if let Some(g) = self.server.take() {
-            if clean {
+            if clean && !cancel_pending {
                 g.release();
             } else {
                 g.discard();
