@@ -367,8 +367,7 @@ pub fn run_blocking_cleanup(sql: String) {
     let _ = worker.join();
 }
 
-/// Backend pids of the server connections the proxy holds to database `test` as `postgres` with
-/// the given application_name, read from pg_stat_activity.
+/// The pid of the server process that runs `client`'s next statement (through the proxy).
 pub async fn backend_pid_of(client: &Client) -> i32 {
     client
         .query_one("SELECT pg_backend_pid()", &[])
