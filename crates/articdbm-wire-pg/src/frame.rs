@@ -68,6 +68,9 @@ impl Frame {
     }
 }
 
+/// The most memory reserved ahead of bytes actually received for a partial message.
+pub const RESERVE_STEP: usize = 256 * 1024;
+
 /// Decodes typed messages (everything after startup) from a reused buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct FrameDecoder {
@@ -88,13 +91,16 @@ impl FrameDecoder {
     }
 
     /// Returns the next complete message, `Ok(None)` when more bytes are needed (and reserves room
-    /// for the rest of a partially received message), or an error for an impossible header.
+    /// for up to [`RESERVE_STEP`] more bytes of a partially received message), or an error for an
+    /// impossible header.
     pub fn decode(&self, buf: &mut BytesMut) -> Result<Option<Frame>, WireError> {
         let Some(total) = self.peek_len(buf)? else {
             return Ok(None);
         };
         if buf.len() < total {
-            buf.reserve(total - buf.len());
+            // Reserve in steps: a peer that announces a large message gets memory only as it
+            // actually sends the bytes, so announcing costs it nothing and us little.
+            buf.reserve((total - buf.len()).min(RESERVE_STEP));
             return Ok(None);
         }
         Ok(Some(Frame {
@@ -133,6 +139,18 @@ mod tests {
         assert_eq!(&f.body()[..], b"SELECT 1\0");
         assert_eq!(&buf[..], b"Z");
         assert!(d.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn announcing_a_large_message_reserves_only_a_step() {
+        let d = FrameDecoder::new(64 << 20);
+        let mut buf = BytesMut::from(&b"Q\x03\xff\xff\xffSEL"[..]);
+        assert!(d.decode(&mut buf).unwrap().is_none());
+        assert!(
+            buf.capacity() <= RESERVE_STEP + 64,
+            "reserved {}",
+            buf.capacity()
+        );
     }
 
     #[test]

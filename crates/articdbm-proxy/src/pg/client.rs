@@ -26,8 +26,10 @@ pub async fn handle_client(
     let _ = tcp.set_nodelay(true);
     let connection = state.open_connection();
     let runtime = state.runtime();
-    let auth_timeout = runtime.config.proxy.auth_timeout();
-    let opening = match tokio::time::timeout(auth_timeout, negotiate(tcp, peer, &state)).await {
+    // One deadline for the whole login: startup, TLS handshake and authentication together.
+    let login_deadline = tokio::time::Instant::now() + runtime.config.proxy.auth_timeout();
+    let opening = match tokio::time::timeout_at(login_deadline, negotiate(tcp, peer, &state)).await
+    {
         Ok(o) => o,
         Err(_) => return,
     };
@@ -68,8 +70,8 @@ pub async fn handle_client(
     };
     let database = params.database().unwrap_or(&user_name).to_string();
     let user = runtime.users.get(&user_name);
-    let auth = tokio::time::timeout(
-        auth_timeout,
+    let auth = tokio::time::timeout_at(
+        login_deadline,
         authenticate(&mut stream, &mut buf, &user_name, user),
     )
     .await;
