@@ -33,6 +33,9 @@ pub struct ProxySection {
     pub max_client_message_bytes: u32,
     /// Enable TCP keepalive on client sockets. Default `true`.
     pub tcp_keepalive: bool,
+    /// Threads of the async runtime that serves clients; `0` means one per CPU core. Takes
+    /// effect at start (not on reload). Default `0`.
+    pub worker_threads: u32,
 }
 
 impl Default for ProxySection {
@@ -45,6 +48,7 @@ impl Default for ProxySection {
             client_idle_timeout_secs: 0,
             max_client_message_bytes: 64 * 1024 * 1024,
             tcp_keepalive: true,
+            worker_threads: 0,
         }
     }
 }

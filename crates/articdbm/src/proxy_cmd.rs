@@ -20,10 +20,11 @@ pub fn run(args: ProxyArgs) -> ExitCode {
         }
     };
     crate::logging::init(&config.logging);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if config.proxy.worker_threads > 0 {
+        builder.worker_threads(config.proxy.worker_threads as usize);
+    }
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
