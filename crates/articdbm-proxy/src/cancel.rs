@@ -43,9 +43,14 @@ pub struct CancelHandle {
 }
 
 impl CancelRegistry {
+    /// The map, even if a panicking thread poisoned the lock (entries stay consistent).
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i32, Entry>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Issues a fresh, unused key for a new client.
     pub fn register(self: &Arc<Self>) -> CancelHandle {
-        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         loop {
             let process_id = rand::random::<i32>() & 0x7fff_ffff;
             if process_id == 0 || map.contains_key(&process_id) {
@@ -73,7 +78,7 @@ impl CancelRegistry {
     /// The backend to cancel for a client key, if the secret matches and a query may be running.
     /// The ticket marks the cancel as in flight until it is dropped (after delivery).
     pub fn lookup(self: &Arc<Self>, process_id: i32, secret: i32) -> Option<CancelTicket> {
-        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self.lock();
         let entry = map.get_mut(&process_id)?;
         let ok: bool = entry
             .secret
@@ -90,7 +95,7 @@ impl CancelRegistry {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -101,11 +106,7 @@ impl CancelRegistry {
 impl CancelHandle {
     /// Records which backend the client is attached to.
     pub fn set_target(&self, target: Option<CancelTarget>) {
-        let mut map = self
-            .registry
-            .entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = self.registry.lock();
         if let Some(e) = map.get_mut(&self.key.process_id) {
             e.target = target;
         }
@@ -114,11 +115,7 @@ impl CancelHandle {
     /// The client lets go of its backend. Returns true if a cancel for it may still be on its
     /// way: then the backend must not serve anyone else.
     pub fn clear_target(&self) -> bool {
-        let mut map = self
-            .registry
-            .entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = self.registry.lock();
         match map.get_mut(&self.key.process_id) {
             Some(e) => {
                 e.target = None;
@@ -139,11 +136,7 @@ pub struct CancelTicket {
 
 impl Drop for CancelTicket {
     fn drop(&mut self) {
-        let mut map = self
-            .registry
-            .entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = self.registry.lock();
         if let Some(e) = map.get_mut(&self.process_id) {
             e.in_flight = e.in_flight.saturating_sub(1);
         }
@@ -152,11 +145,7 @@ impl Drop for CancelTicket {
 
 impl Drop for CancelHandle {
     fn drop(&mut self) {
-        let mut map = self
-            .registry
-            .entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut map = self.registry.lock();
         map.remove(&self.key.process_id);
     }
 }
