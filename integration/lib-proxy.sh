@@ -28,6 +28,7 @@ write_config() {
 [proxy]
 pg_listen = "127.0.0.1:$2"
 shutdown_grace_secs = 10
+max_client_connections = 20000
 
 [tls]
 mode = "optional"
@@ -57,7 +58,9 @@ CONF
 
 # start_proxy CONFIG PORT LOG: starts the proxy in the background; sets PROXY_PID.
 start_proxy() {
-  ARTICDBM_LOGGING__LEVEL="${ARTICDBM_LOGGING__LEVEL:-warn}" "$ARTICDBM_BIN" proxy --config "$1" >"$3" 2>&1 &
+  # Many idle clients need many descriptors: raise the soft limit to the hard one.
+  (ulimit -n "$(ulimit -Hn)" 2>/dev/null
+   ARTICDBM_LOGGING__LEVEL="${ARTICDBM_LOGGING__LEVEL:-warn}" exec "$ARTICDBM_BIN" proxy --config "$1") >"$3" 2>&1 &
   PROXY_PID=$!
   for _ in $(seq 1 100); do
     if pg_isready -q -h 127.0.0.1 -p "$2"; then return 0; fi

@@ -51,6 +51,19 @@ for mode in $modes; do
   else
     summary+=("drivers($mode): FAILED"); status=1
   fi
+  if [ "$mode" = transaction ] && [ "${ARTICDBM_IT_IDLE_CLIENTS:-10000}" -gt 0 ]; then
+    n=${ARTICDBM_IT_IDLE_CLIENTS:-10000}
+    out=$(python3 "$root/bench/idle_clients.py" --port "$port" --user app --password "$app_pw" \
+      --db test --pid "$PROXY_PID" -n "$n" --hold 3 2>&1)
+    echo "$out"
+    rss=$(grep -oE 'with clients: VmRSS [0-9.]+' <<<"$out" | grep -oE '[0-9.]+$')
+    if grep -q "connected $n/$n" <<<"$out" && grep -q 'probe with .* SELECT 1' <<<"$out" \
+       && ! grep -q FAILED <<<"$out" && awk -v r="${rss:-999999}" 'BEGIN{exit !(r <= 150)}'; then
+      summary+=("idle clients($mode): $n connected, RSS ${rss} MiB <= 150 MiB, still serving")
+    else
+      summary+=("idle clients($mode): FAILED (RSS ${rss:-?} MiB)"); status=1
+    fi
+  fi
   if stop_proxy; then summary+=("shutdown($mode): clean"); else summary+=("shutdown($mode): FAILED"); status=1; fi
   if grep -qi 'panicked' "$work/$mode.log"; then
     summary+=("panic in proxy log ($mode)"); status=1; cat "$work/$mode.log"
