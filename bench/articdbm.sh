@@ -14,7 +14,7 @@ set -euo pipefail
 cmd=${1:-}; port=${2:-}; pool=${3:-${POOL_SIZE:-20}}
 [ -n "$cmd" ] && [ -n "$port" ] || { echo "usage: $0 start|stop PORT [POOLSIZE]" >&2; exit 2; }
 dir=$BENCH_STATE_DIR/articdbm-$port
-BIN=${ARTICDBM_BIN:-/work/main/target/release/articdbm}
+BIN=${ARTICDBM_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/release/articdbm}
 
 case $cmd in
 start)

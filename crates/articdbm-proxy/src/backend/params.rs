@@ -13,10 +13,13 @@ pub const TRACKED: &[&str] = &[
     "standard_conforming_strings",
 ];
 
-/// A small ordered map of parameter name → value.
+/// A small ordered map of parameter name → value, with a fingerprint of its tracked values so
+/// that "does this server already have what the client wants?" is one integer comparison on
+/// the checkout path (the map changes rarely: at login and on a tracked SET).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParamMap {
     entries: Vec<(String, String)>,
+    tracked_fingerprint: u64,
 }
 
 impl ParamMap {
@@ -39,6 +42,23 @@ impl ParamMap {
         } else {
             self.entries.push((name.to_string(), value.to_string()));
         }
+        if is_tracked(name) {
+            self.tracked_fingerprint = self.compute_fingerprint();
+        }
+    }
+
+    /// Equal for two maps whose tracked parameters have equal values (absent counts as a value).
+    pub fn tracked_fingerprint(&self) -> u64 {
+        self.tracked_fingerprint
+    }
+
+    fn compute_fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for name in TRACKED {
+            self.get(name).hash(&mut h);
+        }
+        h.finish()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -148,6 +168,21 @@ mod tests {
         assert_eq!(got, want);
         assert!(options_settings("").is_empty());
         assert!(options_settings("-c").is_empty());
+    }
+
+    #[test]
+    fn fingerprint_follows_tracked_values_only() {
+        let mut a = ParamMap::default();
+        let mut b = ParamMap::default();
+        a.set("TimeZone", "UTC");
+        a.set("server_version", "15");
+        b.set("timezone", "UTC");
+        assert_eq!(a.tracked_fingerprint(), b.tracked_fingerprint());
+        b.set("TimeZone", "Asia/Tokyo");
+        assert_ne!(a.tracked_fingerprint(), b.tracked_fingerprint());
+        a.set("application_name", "x");
+        b.set("TimeZone", "UTC");
+        assert_ne!(a.tracked_fingerprint(), b.tracked_fingerprint());
     }
 
     #[test]

@@ -52,13 +52,19 @@ fn classify_one(stmt: &str) -> StateEffect {
         is(first, "DECLARE") && contains_ignore_case(stmt, "with hold")
     };
     if dirty
-        || contains_ignore_case(stmt, "pg_advisory_lock")
-        || contains_ignore_case(stmt, "pg_try_advisory_lock")
-        || contains_ignore_case(stmt, "set_config(")
+        || (calls_a_function(stmt)
+            && (contains_ignore_case(stmt, "pg_advisory_lock")
+                || contains_ignore_case(stmt, "pg_try_advisory_lock")
+                || contains_ignore_case(stmt, "set_config(")))
     {
         return StateEffect::Dirty;
     }
     StateEffect::None
+}
+
+/// Session-state functions are called with parentheses; most statements can skip the scans.
+fn calls_a_function(stmt: &str) -> bool {
+    stmt.as_bytes().contains(&b'(')
 }
 
 /// ASCII case-insensitive substring test without allocating (runs on every statement).

@@ -163,8 +163,23 @@ impl Session {
     }
 
     async fn serve(&mut self) {
+        // One waiter per shutdown phase for the whole session: building it anew on every loop
+        // iteration would register and drop a watch waiter per message.
+        let mut phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Draining);
         loop {
             if self.draining && self.is_idle() {
+                super::reply::fatal(
+                    &mut self.client,
+                    sqlstate::ADMIN_SHUTDOWN,
+                    "terminating connection due to administrator command",
+                )
+                .await;
+                return;
+            }
+            if self.draining && self.shutdown.phase() == ShutdownPhase::Forced {
+                // Checked here too: a busy server branch is polled first and could keep the
+                // shutdown branch from being reached during a long result.
+                self.out.clear();
                 super::reply::fatal(
                     &mut self.client,
                     sqlstate::ADMIN_SHUTDOWN,
@@ -181,19 +196,10 @@ impl Session {
                 .server
                 .as_mut()
                 .is_none_or(|g| g.server().pending_output() < BACKLOG_BYTES);
+            // Polled in this order, stopping at the first ready branch: server replies first
+            // (they free the server soonest), then requests, then the rarely-ready timers.
             tokio::select! {
-                r = self.client.read_buf(&mut self.cbuf), if take_requests => {
-                    match r {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {
-                            if let Flow::Close = self.on_client_data().await {
-                                // Deliver what was queued, e.g. the FATAL naming the reason.
-                                let _ = self.flush_client().await;
-                                return;
-                            }
-                        }
-                    }
-                }
+                biased;
                 r = pump(&mut self.server), if has_server => {
                     let lost = match r {
                         Ok(Pumped::Read(0)) => Some("server closed the connection unexpectedly".to_string()),
@@ -208,9 +214,22 @@ impl Session {
                         }
                     self.maybe_release();
                 }
-                () = self.shutdown.reached(if draining { ShutdownPhase::Forced } else { ShutdownPhase::Draining }) => {
+                r = self.client.read_buf(&mut self.cbuf), if take_requests => {
+                    match r {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {
+                            if let Flow::Close = self.on_client_data().await {
+                                // Deliver what was queued, e.g. the FATAL naming the reason.
+                                let _ = self.flush_client().await;
+                                return;
+                            }
+                        }
+                    }
+                }
+                () = &mut phase_wait => {
                     if !draining {
                         self.draining = true;
+                        phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Forced);
                         continue;
                     }
                     self.out.clear();
@@ -501,7 +520,9 @@ impl Session {
         }
         let mut guard = self.pool.checkout().await?;
         let server = guard.server();
-        if let Some(script) = self.wanted.diff_script(server.params())
+        let in_line = self.wanted.tracked_fingerprint() == server.params().tracked_fingerprint();
+        if !in_line
+            && let Some(script) = self.wanted.diff_script(server.params())
             && let Err(e) = server.run_discarding(&script).await
         {
             return Err(match e {
@@ -596,6 +617,14 @@ async fn pump(server: &mut Option<PoolGuard>) -> std::io::Result<Pumped> {
         Some(g) => g.server().pump(true).await,
         None => std::future::pending().await,
     }
+}
+
+/// A boxed future that resolves once shutdown reaches `phase`.
+fn wait_for_phase(
+    mut shutdown: Shutdown,
+    phase: ShutdownPhase,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
+    Box::pin(async move { shutdown.reached(phase).await })
 }
 
 async fn sleep_opt(d: Option<std::time::Duration>) {
