@@ -26,7 +26,11 @@ start)
     echo "[articdbm] already running on port $port (pid $(cat "$dir/articdbm.pid"))" >&2; exit 0
   fi
   mkdir -p "$dir"; chmod 700 "$dir"
-  verifier=$(printf '%s' "$BENCH_PASSWORD" | "$BIN" hash-password --method scram-sha-256 | tail -n 1)
+  if [ "$BENCH_AUTH" = md5 ]; then
+    verifier=$(printf '%s' "$BENCH_PASSWORD" | "$BIN" hash-password --method md5 --user "$BENCH_USER" | tail -n 1)
+  else
+    verifier=$(printf '%s' "$BENCH_PASSWORD" | "$BIN" hash-password --method scram-sha-256 | tail -n 1)
+  fi
   [ -n "$verifier" ] || { echo "[articdbm] hash-password printed nothing" >&2; exit 1; }
   cat >"$dir/articdbm.toml" <<TOML
 [proxy]

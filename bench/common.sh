@@ -8,6 +8,10 @@ BENCH_DB=${BENCH_DB:-articdbm_bench}
 # Clients of the proxies log in as this user with this password (SCRAM-SHA-256).
 BENCH_USER=${BENCH_USER:-bench}
 BENCH_PASSWORD=${BENCH_PASSWORD:-bench-secret}
+# How both proxies authenticate the bench user: scram (default, SCRAM-SHA-256) or md5. With
+# scram, every new connection costs the client (pgbench) a 4096-round PBKDF2; md5 shows the
+# proxies' own connection cost (the -C workload).
+BENCH_AUTH=${BENCH_AUTH:-scram}
 # Plaintext on loopback for every target: PostgreSQL has ssl=on and libpq's default sslmode=prefer
 # would encrypt the direct runs only (neither proxy is given a certificate here).
 export PGSSLMODE=${PGSSLMODE:-disable}

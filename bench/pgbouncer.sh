@@ -22,8 +22,13 @@ start)
     echo "[pgbouncer] already running on port $port (pid $(cat "$dir/pgbouncer.pid"))" >&2; exit 0
   fi
   mkdir -p "$dir"
-  auth=${BENCH_PGB_AUTH:-scram-sha-256}
-  verifier=$(python3 "$BENCH_DIR/scram.py" verifier "$BENCH_PASSWORD")
+  if [ "$BENCH_AUTH" = md5 ]; then
+    auth=${BENCH_PGB_AUTH:-md5}
+    verifier="md5$(printf '%s%s' "$BENCH_PASSWORD" "$BENCH_USER" | md5sum | cut -d' ' -f1)"
+  else
+    auth=${BENCH_PGB_AUTH:-scram-sha-256}
+    verifier=$(python3 "$BENCH_DIR/scram.py" verifier "$BENCH_PASSWORD")
+  fi
   cat >"$dir/userlist.txt" <<UL
 "$BENCH_USER" "$verifier"
 "postgres" ""

@@ -132,7 +132,7 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "- machine: $(nproc) cores ($cpu), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); pgbench runs on the same machine"
   echo "- PostgreSQL $pg_version (max_connections=$max_conn), $pgb_version, ArticDBM: $art_version"
   echo "- pgbench scale 10, -j $BENCH_THREADS (capped at clients), ${BENCH_SECONDS}s per run (+${BENCH_WARMUP}s warm-up), $BENCH_ROUNDS rounds, rotating target order"
-  echo "- pool size $POOL_SIZE (PgBouncer and ArticDBM, transaction mode); proxies authenticate clients with SCRAM-SHA-256, direct uses trust; PGSSLMODE=$PGSSLMODE"
+  echo "- pool size $POOL_SIZE (PgBouncer and ArticDBM, transaction mode); proxies authenticate clients with $([ "$BENCH_AUTH" = md5 ] && echo md5 || echo SCRAM-SHA-256) (BENCH_AUTH=$BENCH_AUTH), direct uses trust; PGSSLMODE=$PGSSLMODE"
   echo "- command: BENCH_SECONDS=$BENCH_SECONDS BENCH_WARMUP=$BENCH_WARMUP BENCH_ROUNDS=$BENCH_ROUNDS POOL_SIZE=$POOL_SIZE BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-0} bench/run.sh"
   echo "- targets: $BENCH_TARGETS; workloads: $BENCH_WORKLOADS"
   echo
