@@ -60,7 +60,7 @@ CONF
 start_proxy() {
   # Many idle clients need many descriptors: raise the soft limit to the hard one.
   (ulimit -n "$(ulimit -Hn)" 2>/dev/null
-   ARTICDBM_LOGGING__LEVEL="${ARTICDBM_LOGGING__LEVEL:-warn}" exec "$ARTICDBM_BIN" proxy --config "$1") >"$3" 2>&1 &
+   ARTICDBM_LOGGING__LEVEL="${ARTICDBM_LOGGING__LEVEL:-info}" exec "$ARTICDBM_BIN" proxy --config "$1") >"$3" 2>&1 &
   PROXY_PID=$!
   for _ in $(seq 1 100); do
     if pg_isready -q -h 127.0.0.1 -p "$2"; then return 0; fi

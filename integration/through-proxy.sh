@@ -50,6 +50,7 @@ for mode in $modes; do
     summary+=("drivers($mode): ok")
   else
     summary+=("drivers($mode): FAILED"); status=1
+    echo "--- proxy log ($mode), last 80 lines:"; tail -n 80 "$work/$mode.log"
   fi
   if [ "$mode" = transaction ] && [ "${ARTICDBM_IT_IDLE_CLIENTS:-10000}" -gt 0 ]; then
     n=${ARTICDBM_IT_IDLE_CLIENTS:-10000}

@@ -19,6 +19,15 @@ impl ClientStream {
     pub fn is_tls(&self) -> bool {
         matches!(self, ClientStream::Tls(_))
     }
+
+    /// Writes all of `buf` and pushes it onto the wire. Over TLS, bytes accepted by the TLS
+    /// layer can otherwise stay in its buffer (when the socket was momentarily full) until the
+    /// next write, leaving a client waiting for the end of a reply. Every reply goes through here.
+    pub async fn send(&mut self, buf: &[u8]) -> io::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        self.write_all(buf).await?;
+        self.flush().await
+    }
 }
 
 impl AsyncRead for ClientStream {

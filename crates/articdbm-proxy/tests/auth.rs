@@ -4,11 +4,10 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use common::pki::Pki;
 use common::{ADMIN_PW, ALICE_PW, BOB_PW, DB, Setup, code_of, unique, within};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
 use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -99,54 +98,6 @@ async fn database_permissions_and_unknown_databases() {
     );
     assert!(db.message().contains("3D000"), "{}", db.message());
     assert!(db.message().contains(&missing), "{}", db.message());
-}
-
-/// CA and server certificate for "localhost" in a fresh temporary directory.
-struct Pki {
-    dir: PathBuf,
-    ca_pem: String,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = std::env::temp_dir().join(unique("pki"));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let ca_key = KeyPair::generate().expect("CA key");
-        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name
-            .push(DnType::CommonName, "ArticDBM test CA");
-        let ca_cert = ca.self_signed(&ca_key).expect("CA cert");
-        let key = KeyPair::generate().expect("server key");
-        let mut params =
-            CertificateParams::new(vec!["localhost".to_string()]).expect("server params");
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "localhost");
-        let cert = params
-            .signed_by(&key, &ca_cert, &ca_key)
-            .expect("server cert");
-        std::fs::write(dir.join("server.crt"), cert.pem()).expect("write cert");
-        std::fs::write(dir.join("server.key"), key.serialize_pem()).expect("write key");
-        Pki {
-            dir,
-            ca_pem: ca_cert.pem(),
-        }
-    }
-
-    fn tls_toml(&self) -> String {
-        format!(
-            "[tls]\nmode = \"required\"\ncert = \"{}\"\nkey = \"{}\"\n",
-            self.dir.join("server.crt").display(),
-            self.dir.join("server.key").display()
-        )
-    }
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 /// A rustls client that trusts only `ca_pem` (ring provider, no process default needed).

@@ -9,7 +9,7 @@ use articdbm_wire_pg::backend::row::{TEXT_OID, write_data_row, write_row_descrip
 use articdbm_wire_pg::backend::{TransactionStatus, command_complete};
 use articdbm_wire_pg::frontend::{Query, tag as fe};
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use super::reply::sqlstate;
 use crate::admin::{AdminReply, execute};
@@ -38,7 +38,7 @@ pub async fn run(
     TransactionStatus::Idle.write(&mut out);
     let decoder = FrameDecoder::new(1 << 20);
     loop {
-        if stream.write_all(&out).await.is_err() {
+        if stream.send(&out).await.is_err() {
             return;
         }
         out.clear();
@@ -53,7 +53,7 @@ pub async fn run(
                         sqlstate::PROTOCOL_VIOLATION,
                         &e.to_string(),
                     );
-                    let _ = stream.write_all(&out).await;
+                    let _ = stream.send(&out).await;
                     return;
                 }
             }

@@ -9,7 +9,7 @@ use articdbm_wire_pg::frontend::password::{
 };
 use articdbm_wire_pg::{Frame, FrameDecoder};
 use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use crate::runtime::RuntimeUser;
 use crate::stream::ClientStream;
@@ -99,10 +99,7 @@ pub async fn authenticate(
 }
 
 async fn send(stream: &mut ClientStream, out: &mut BytesMut) -> Result<(), ClientAuthError> {
-    stream
-        .write_all(out)
-        .await
-        .map_err(|_| ClientAuthError::Gone)?;
+    stream.send(out).await.map_err(|_| ClientAuthError::Gone)?;
     out.clear();
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use articdbm_wire_pg::backend::error_response::{Severity, write_error};
 use bytes::BytesMut;
-use tokio::io::AsyncWriteExt;
 
 use crate::stream::ClientStream;
 
@@ -26,6 +25,5 @@ pub mod sqlstate {
 pub async fn fatal(stream: &mut ClientStream, code: &str, message: &str) {
     let mut buf = BytesMut::with_capacity(128);
     write_error(&mut buf, Severity::Fatal, code, message);
-    let _ = stream.write_all(&buf).await;
-    let _ = stream.flush().await;
+    let _ = stream.send(&buf).await;
 }

@@ -96,7 +96,7 @@ pub async fn negotiate(tcp: TcpStream, peer: SocketAddr, state: &Arc<LiveState>)
                 }
             }
             StartupPacket::GssEncRequest => {
-                if stream.write_all(b"N").await.is_err() {
+                if stream.send(b"N").await.is_err() {
                     return Opening::Done;
                 }
             }

@@ -18,7 +18,7 @@ use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
 use articdbm_wire_pg::frontend::{Query, tag as fe};
 use articdbm_wire_pg::{Frame, FrameDecoder};
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use super::batches::Batches;
 use super::deferred::{Deferred, When};
@@ -256,7 +256,7 @@ impl Session {
 
     async fn flush_client(&mut self) -> std::io::Result<()> {
         if !self.out.is_empty() {
-            self.client.write_all(&self.out).await?;
+            self.client.send(&self.out).await?;
             self.out.clear();
         }
         shed(&mut self.out);
