@@ -167,25 +167,10 @@ impl Session {
         // iteration would register and drop a watch waiter per message.
         let mut phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Draining);
         loop {
-            if self.draining && self.is_idle() {
-                super::reply::fatal(
-                    &mut self.client,
-                    sqlstate::ADMIN_SHUTDOWN,
-                    "terminating connection due to administrator command",
-                )
-                .await;
-                return;
-            }
-            if self.draining && self.shutdown.phase() == ShutdownPhase::Forced {
-                // Checked here too: a busy server branch is polled first and could keep the
-                // shutdown branch from being reached during a long result.
-                self.out.clear();
-                super::reply::fatal(
-                    &mut self.client,
-                    sqlstate::ADMIN_SHUTDOWN,
-                    "terminating connection due to administrator command",
-                )
-                .await;
+            // Forced is checked here too: a busy server branch is polled first and could keep
+            // the shutdown branch from being reached during a long result.
+            if self.draining && (self.is_idle() || self.shutdown.phase() == ShutdownPhase::Forced) {
+                self.terminate_for_shutdown().await;
                 return;
             }
             let idle_limit = self.idle_timeout.filter(|_| self.is_idle());
@@ -232,9 +217,7 @@ impl Session {
                         phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Forced);
                         continue;
                     }
-                    self.out.clear();
-                    super::reply::fatal(&mut self.client, sqlstate::ADMIN_SHUTDOWN,
-                        "terminating connection due to administrator command").await;
+                    self.terminate_for_shutdown().await;
                     return;
                 }
                 () = sleep_opt(idle_limit) => {
@@ -247,6 +230,17 @@ impl Session {
                 return;
             }
         }
+    }
+
+    /// Ends the session for a shutdown: whatever was queued is dropped, the client gets 57P01.
+    async fn terminate_for_shutdown(&mut self) {
+        self.out.clear();
+        super::reply::fatal(
+            &mut self.client,
+            sqlstate::ADMIN_SHUTDOWN,
+            "terminating connection due to administrator command",
+        )
+        .await;
     }
 
     /// True when no server work is outstanding and no transaction is open.
