@@ -4,13 +4,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::pki::Pki;
-use common::{ADMIN_PW, ALICE_PW, BOB_PW, DB, Setup, code_of, unique, within};
-use rustls::RootCertStore;
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
+use common::{ADMIN_PW, ALICE_PW, BOB_PW, DB, Setup, code_of, current_user, unique, within};
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 
@@ -22,12 +17,7 @@ async fn passwords_are_checked() {
         let c = within(10, proxy.try_connect(user, pw, DB))
             .await
             .unwrap_or_else(|e| panic!("{user} logs in: {e}"));
-        let who: String = c
-            .client
-            .query_one("SELECT current_user::text", &[])
-            .await
-            .expect("query")
-            .get(0);
+        let who = current_user(&c.client).await;
         assert_eq!(who, "postgres", "backend role of database db");
     }
     // Wrong passwords, an unknown user, an empty password: 28P01 each, same message shape.
@@ -100,19 +90,9 @@ async fn database_permissions_and_unknown_databases() {
     assert!(db.message().contains(&missing), "{}", db.message());
 }
 
-/// A rustls client that trusts only `ca_pem` (ring provider, no process default needed).
-fn tls_connector(ca_pem: &str) -> tokio_postgres_rustls::MakeRustlsConnect {
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA pem")).expect("add CA");
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("protocol versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    tokio_postgres_rustls::MakeRustlsConnect::new(config)
+/// A tokio-postgres TLS connector that trusts only the test CA.
+fn tls_connector(pki: &Pki) -> tokio_postgres_rustls::MakeRustlsConnect {
+    tokio_postgres_rustls::MakeRustlsConnect::new(pki.client_config())
 }
 
 fn tls_config(port: u16) -> tokio_postgres::Config {
@@ -138,12 +118,9 @@ async fn tls_required_with_verified_certificate() {
         .await;
 
     // Verified TLS (the certificate chains to our CA and names "localhost"): works.
-    let (client, connection) = within(
-        10,
-        tls_config(proxy.port).connect(tls_connector(&pki.ca_pem)),
-    )
-    .await
-    .expect("TLS connection with a verified certificate");
+    let (client, connection) = within(10, tls_config(proxy.port).connect(tls_connector(&pki)))
+        .await
+        .expect("TLS connection with a verified certificate");
     tokio::spawn(connection);
     let n: i32 = client
         .query_one("SELECT 41 + $1", &[&1i32])
@@ -155,17 +132,13 @@ async fn tls_required_with_verified_certificate() {
 
     // A client trusting another CA refuses the proxy's certificate.
     let other = Pki::new();
-    let r = within(
-        10,
-        tls_config(proxy.port).connect(tls_connector(&other.ca_pem)),
-    )
-    .await;
+    let r = within(10, tls_config(proxy.port).connect(tls_connector(&other))).await;
     assert!(r.is_err(), "certificate from an untrusted CA accepted");
 
     // The certificate does not name 127.0.0.1: verify-full against the IP fails.
     let mut by_ip = tls_config(proxy.port);
     by_ip.host("127.0.0.1");
-    let r = within(10, by_ip.connect(tls_connector(&pki.ca_pem))).await;
+    let r = within(10, by_ip.connect(tls_connector(&pki))).await;
     assert!(
         r.is_err(),
         "certificate accepted for a name it does not carry"
@@ -195,12 +168,9 @@ async fn tls_required_with_verified_certificate() {
         tokio::io::AsyncReadExt::read_to_end(&mut raw, &mut rest),
     )
     .await;
-    let (client, connection) = within(
-        10,
-        tls_config(proxy.port).connect(tls_connector(&pki.ca_pem)),
-    )
-    .await
-    .expect("TLS still works after a broken handshake");
+    let (client, connection) = within(10, tls_config(proxy.port).connect(tls_connector(&pki)))
+        .await
+        .expect("TLS still works after a broken handshake");
     tokio::spawn(connection);
     client.simple_query("SELECT 1").await.expect("query");
 

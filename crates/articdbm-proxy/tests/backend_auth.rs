@@ -10,7 +10,7 @@ use std::fs::File;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{ALICE_PW, Setup, direct, run_blocking_cleanup, unique, within};
+use common::{ALICE_PW, Setup, current_user, direct, run_blocking_cleanup, unique, within};
 use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
@@ -175,24 +175,14 @@ async fn backend_password_auth_scram_and_md5() {
         let c = within(15, proxy.try_connect("alice", ALICE_PW, db))
             .await
             .unwrap_or_else(|e| panic!("{db}: {e:?}"));
-        let who: String = c
-            .client
-            .query_one("SELECT current_user::text", &[])
-            .await
-            .expect("query")
-            .get(0);
+        let who = current_user(&c.client).await;
         assert_eq!(&who, role);
         // Again on a second server connection of the same pool after a reset.
         c.client
             .batch_execute("SET work_mem = '2MB'")
             .await
             .expect("set");
-        let who: String = c
-            .client
-            .query_one("SELECT current_user::text", &[])
-            .await
-            .expect("query")
-            .get(0);
+        let who = current_user(&c.client).await;
         assert_eq!(&who, role);
     }
     for (db, role) in [("scram_bad", &scram_role), ("md5_bad", &md5_role)] {

@@ -17,9 +17,7 @@ use articdbm_wire_pg::{Frame, FrameDecoder};
 use bytes::BytesMut;
 use common::pki::Pki;
 use common::{ALICE_PW, DB, Setup, within};
-use rustls::RootCertStore;
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName};
+use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 async fn next_frame<S: AsyncRead + Unpin>(s: &mut S, buf: &mut BytesMut) -> Frame {
@@ -57,19 +55,8 @@ async fn slow_tls_reader_gets_the_whole_reply() {
     tcp.read_exact(&mut answer).await.expect("SSL answer");
     assert_eq!(answer[0], b'S');
 
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(pki.ca_pem.as_bytes()) {
-        roots.add(cert.expect("CA pem")).expect("add CA");
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
     let name = ServerName::try_from("localhost").expect("name");
-    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(pki.client_config()))
         .connect(name, tcp)
         .await
         .expect("TLS handshake");

@@ -285,6 +285,15 @@ pub async fn direct_to(db: &str) -> Client {
 }
 
 /// Awaits `fut` for at most `secs` seconds; a test never hangs.
+/// The backend role a client's session runs as.
+pub async fn current_user(client: &tokio_postgres::Client) -> String {
+    client
+        .query_one("SELECT current_user::text", &[])
+        .await
+        .expect("SELECT current_user")
+        .get(0)
+}
+
 pub async fn within<F: Future>(secs: u64, fut: F) -> F::Output {
     match tokio::time::timeout(Duration::from_secs(secs), fut).await {
         Ok(v) => v,

@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 use super::unique;
 
@@ -38,6 +43,22 @@ impl Pki {
             dir,
             ca_pem: ca_cert.pem(),
         }
+    }
+
+    /// A rustls client configuration that trusts only this CA (ring provider, so no process
+    /// default provider is needed).
+    pub fn client_config(&self) -> rustls::ClientConfig {
+        let mut roots = RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(self.ca_pem.as_bytes()) {
+            roots.add(cert.expect("CA pem")).expect("add CA");
+        }
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
     }
 
     pub fn tls_toml(&self) -> String {
