@@ -111,3 +111,51 @@ write("pg_auth", "scram_verifier",
 write("pg_auth", "md5_verifier", b"\x04\x00md5" + hashlib.md5(b"secretbob").hexdigest().encode())
 # mode 5: md5 challenge/response; payload "user\0password".
 write("pg_auth", "md5", b"\x05\x2a" + b"bob\0secret")
+
+# --- mysql_packets: [max_sel, split_seed, caps_sel, cmd_sel, stream...] ----------------------
+# Packets: 3-byte little-endian length, sequence id, payload. The first packet is a command,
+# the rest the server's reply to it (the tracker follows them).
+
+
+def mpkt(seq: int, payload: bytes) -> bytes:
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+
+
+def lenenc(b: bytes) -> bytes:
+    return bytes([len(b)]) + b
+
+
+col = b"".join(lenenc(s) for s in (b"def", b"", b"", b"", b"1", b"")) + \
+    b"\x0c\x3f\x00\x01\x00\x00\x00\x08\x81\x80\x00\x00\x00"
+eof = b"\xfe\x00\x00\x02\x00"
+select1 = mpkt(0, b"\x03SELECT 1") + mpkt(1, b"\x01") + mpkt(2, col) + mpkt(3, eof) + \
+    mpkt(4, b"\x011") + mpkt(5, eof)
+write("mysql_packets", "select1", b"\xff\x00\x00\x00" + select1)
+write("mysql_packets", "select1_split", b"\xff\x07\x00\x00" + select1)
+ok_fe = b"\xfe\x00\x00\x02\x00\x00\x00"
+write("mysql_packets", "select1_deprecate_eof", b"\xff\x00\x01\x00" + mpkt(0, b"\x03SELECT 1") +
+      mpkt(1, b"\x01") + mpkt(2, col) + mpkt(3, b"\x011") + mpkt(4, ok_fe))
+more = b"\x00\x00\x00\x0a\x00\x00\x00"
+write("mysql_packets", "multi_error", b"\xff\x00\x00\x00" + mpkt(0, b"\x03DO 1; SELECT x") +
+      mpkt(1, more) + mpkt(2, b"\xff\x7a\x04#42S02Table 'x' doesn't exist"))
+prep_ok = b"\x00\x01\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00"
+write("mysql_packets", "prepare", b"\xff\x00\x00\x00" + mpkt(0, b"\x16SELECT ?") + mpkt(1, prep_ok) +
+      mpkt(2, col) + mpkt(3, eof) + mpkt(4, col) + mpkt(5, eof))
+write("mysql_packets", "execute", b"\xff\x00\x00\x00" +
+      mpkt(0, b"\x17\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x08\x00" + struct.pack("<q", 41)) +
+      mpkt(1, b"\x01") + mpkt(2, col) + mpkt(3, eof) + mpkt(4, b"\x00\x00" + struct.pack("<q", 42)) +
+      mpkt(5, eof))
+write("mysql_packets", "infile", b"\xff\x00\x00\x00" + mpkt(0, b"\x03LOAD DATA LOCAL INFILE 'f' INTO TABLE t") +
+      mpkt(1, b"\xfbf") + mpkt(4, b"\x00\x03\x00\x02\x00\x00\x00"))
+session = b"\x00\x00\x00\x02\x40\x00\x00\x00\x07\x01\x05\x04test"
+write("mysql_packets", "init_db_session", b"\xff\x00\x02\x00" + mpkt(0, b"\x02test") + mpkt(1, session))
+attrs = lenenc(b"_client_name") + lenenc(b"libmariadb")
+resp = struct.pack("<IIB", 0x003ba20f, 1 << 24, 45) + b"\0" * 23 + b"app\0" + bytes([20]) + bytes(range(20)) + \
+    b"shop\0mysql_native_password\0" + lenenc(attrs)
+write("mysql_packets", "handshake_response", b"\xff\x00\x18\x00" + mpkt(1, resp))
+hs = b"\x0a5.5.5-10.11.6-MariaDB\0" + struct.pack("<I", 7) + b"abcdefgh\0" + b"\xfe\xf7\x2d\x02\x00\xff\x81\x15" + \
+    b"\0" * 6 + struct.pack("<I", 0x1d) + b"ijklmnopqrst\0mysql_native_password\0"
+write("mysql_packets", "handshake_v10", b"\xff\x00\x00\x00" + mpkt(0, hs))
+write("mysql_packets", "query_attrs", b"\xff\x00\x04\x00" +
+      mpkt(0, b"\x03\x01\x01\x00\x01\xfd\x00\x05trace\x03abcSELECT 1") + mpkt(1, b"\x00\x00\x00\x02\x00\x00\x00"))
+write("mysql_packets", "big_announce", b"\x01\x00\x00\x00" + b"\xff\xff\xff\x00abc")

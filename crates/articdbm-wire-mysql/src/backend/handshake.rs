@@ -118,7 +118,7 @@ impl HandshakeV10 {
         }
     }
 
-    /// Whether the server is MariaDB (version string or cleared `CLIENT_MYSQL`).
+    /// Whether the server calls itself MariaDB in its version string.
     pub fn is_mariadb(&self) -> bool {
         self.server_version
             .windows(7)
