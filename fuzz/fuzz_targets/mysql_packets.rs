@@ -37,7 +37,11 @@ fuzz_target!(|data: &[u8]| {
     let decoder = PacketDecoder::new(16 * usize::from(*max_sel));
     let whole = run(decoder, &[stream]);
     let split = run(decoder, &common::chunks(stream, *split_seed));
-    assert_eq!(whole.0.len(), split.0.len(), "chunked feeding changed the packets");
+    assert_eq!(
+        whole.0.len(),
+        split.0.len(),
+        "chunked feeding changed the packets"
+    );
     for (a, b) in whole.0.iter().zip(&split.0) {
         assert_eq!(a.raw(), b.raw());
         assert_eq!(a.payload(), b.payload());
@@ -45,7 +49,14 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole.1, split.1, "chunked feeding changed the error");
 
     let consumed: usize = whole.0.iter().map(|p| p.raw().len()).sum();
-    assert_eq!(&stream[..consumed], &whole.0.iter().flat_map(|p| p.raw().to_vec()).collect::<Vec<_>>()[..]);
+    assert_eq!(
+        &stream[..consumed],
+        &whole
+            .0
+            .iter()
+            .flat_map(|p| p.raw().to_vec())
+            .collect::<Vec<_>>()[..]
+    );
     let mut walk = RawPackets::new(&stream[..consumed]);
     for _ in walk.by_ref() {}
     assert_eq!(walk.consumed(), consumed);
@@ -58,7 +69,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn caps_from(sel: u8) -> Capabilities {
-    let mut c = Capabilities::PROTOCOL_41 | Capabilities::SECURE_CONNECTION | Capabilities::PLUGIN_AUTH;
+    let mut c =
+        Capabilities::PROTOCOL_41 | Capabilities::SECURE_CONNECTION | Capabilities::PLUGIN_AUTH;
     let opts = [
         Capabilities::DEPRECATE_EOF,
         Capabilities::SESSION_TRACK,
@@ -107,7 +119,11 @@ fn decode_all(p: &Packet, caps: Capabilities) {
     assert_eq!(Packet::from_raw(p.raw().clone()).as_ref(), Ok(p));
 
     if let Ok(h) = HandshakeV10::decode(payload) {
-        if h.auth_plugin_data.len() >= 8 && h.auth_plugin_data.len() < 255 && !h.auth_plugin.contains(&0) && !h.server_version.contains(&0) {
+        if h.auth_plugin_data.len() >= 8
+            && h.auth_plugin_data.len() < 255
+            && !h.auth_plugin.contains(&0)
+            && !h.server_version.contains(&0)
+        {
             let mut out = BytesMut::new();
             h.write(&mut out);
             let _ = HandshakeV10::decode(&out.freeze());
@@ -159,7 +175,10 @@ fn decode_all(p: &Packet, caps: Capabilities) {
         let mut out = BytesMut::new();
         o.write(&mut out, caps);
         let again = OkPacket::decode(&out.freeze(), caps).expect("re-encoded OK decodes");
-        assert_eq!((again.affected_rows, again.last_insert_id), (o.affected_rows, o.last_insert_id));
+        assert_eq!(
+            (again.affected_rows, again.last_insert_id),
+            (o.affected_rows, o.last_insert_id)
+        );
     }
     if let Ok(e) = ErrPacket::decode(payload) {
         let mut out = BytesMut::new();
@@ -172,14 +191,20 @@ fn decode_all(p: &Packet, caps: Capabilities) {
     if let Ok(c) = ColumnDefinition41::decode(payload, caps) {
         let mut out = BytesMut::new();
         c.write(&mut out, caps);
-        assert_eq!(ColumnDefinition41::decode(&out.freeze(), caps).as_ref(), Ok(&c));
+        assert_eq!(
+            ColumnDefinition41::decode(&out.freeze(), caps).as_ref(),
+            Ok(&c)
+        );
     }
     if let Ok(s) = StmtPrepareOk::decode(payload) {
         let mut out = BytesMut::new();
         s.write(&mut out);
         // The 9-byte form of old servers is written in the 12-byte form.
         let again = StmtPrepareOk::decode(&out).expect("re-encoded PREPARE_OK decodes");
-        assert_eq!((again.statement_id, again.num_columns, again.num_params), (s.statement_id, s.num_columns, s.num_params));
+        assert_eq!(
+            (again.statement_id, again.num_columns, again.num_params),
+            (s.statement_id, s.num_columns, s.num_params)
+        );
         assert_eq!(again.metadata_follows, s.metadata_follows);
     }
     let _ = TextRow::new(payload.clone()).decode(3);
@@ -197,7 +222,9 @@ fn reencode_response(r: &HandshakeResponse41) {
     r.write(&mut out);
     let again = HandshakeResponse41::decode(&out.freeze()).expect("re-encoded response decodes");
     assert_eq!(again.username, r.username);
-    if !r.capabilities.contains(Capabilities::PLUGIN_AUTH_LENENC_CLIENT_DATA)
+    if !r
+        .capabilities
+        .contains(Capabilities::PLUGIN_AUTH_LENENC_CLIENT_DATA)
         && !r.capabilities.contains(Capabilities::SECURE_CONNECTION)
     {
         return;
@@ -224,7 +251,12 @@ fn track(packets: &[Packet], caps: Capabilities, cmd_sel: u8) {
         match t.feed(p.payload()) {
             Ok(Progress::Done) => {
                 assert!(t.is_done());
-                let _ = (t.final_status(), t.error(), t.session_state(), t.prepare_ok());
+                let _ = (
+                    t.final_status(),
+                    t.error(),
+                    t.session_state(),
+                    t.prepare_ok(),
+                );
             }
             Ok(Progress::NeedMore) => assert!(!t.is_done()),
             Ok(Progress::AwaitClient) => {
