@@ -6,6 +6,10 @@
 //! in that moment, the server must not go to another client, whose query the cancel would then
 //! hit: [`CancelHandle::clear_target`] reports cancels in flight and the session closes that
 //! server instead of returning it to the pool.
+//!
+//! The registry's map is locked only when a client arrives or leaves and when a cancel comes in;
+//! attaching to and detaching from a server (every transaction in transaction mode) touches only
+//! the client's own slot.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,12 +25,29 @@ pub struct CancelTarget {
     pub key: BackendKeyData,
 }
 
-#[derive(Debug)]
-struct Entry {
-    secret: i32,
+/// What a client's slot holds: its current backend and the cancels on their way to it.
+#[derive(Debug, Default)]
+struct SlotState {
     target: Option<CancelTarget>,
     /// Cancels looked up and not yet delivered.
     in_flight: u32,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+}
+
+impl Slot {
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    secret: i32,
+    slot: Arc<Slot>,
 }
 
 /// The live map from proxy-issued keys to backend keys.
@@ -39,6 +60,7 @@ pub struct CancelRegistry {
 #[derive(Debug)]
 pub struct CancelHandle {
     registry: Arc<CancelRegistry>,
+    slot: Arc<Slot>,
     pub key: BackendKeyData,
 }
 
@@ -57,16 +79,17 @@ impl CancelRegistry {
                 continue;
             }
             let secret = rand::random::<i32>();
+            let slot = Arc::new(Slot::default());
             map.insert(
                 process_id,
                 Entry {
                     secret,
-                    target: None,
-                    in_flight: 0,
+                    slot: Arc::clone(&slot),
                 },
             );
             return CancelHandle {
                 registry: Arc::clone(self),
+                slot,
                 key: BackendKeyData {
                     process_id,
                     secret_key: secret,
@@ -77,21 +100,27 @@ impl CancelRegistry {
 
     /// The backend to cancel for a client key, if the secret matches and a query may be running.
     /// The ticket marks the cancel as in flight until it is dropped (after delivery).
-    pub fn lookup(self: &Arc<Self>, process_id: i32, secret: i32) -> Option<CancelTicket> {
-        let mut map = self.lock();
-        let entry = map.get_mut(&process_id)?;
-        let ok: bool = entry
-            .secret
-            .to_be_bytes()
-            .ct_eq(&secret.to_be_bytes())
-            .into();
-        let target = entry.target.filter(|_| ok)?;
-        entry.in_flight += 1;
-        Some(CancelTicket {
-            registry: Arc::clone(self),
-            process_id,
-            target,
-        })
+    pub fn lookup(&self, process_id: i32, secret: i32) -> Option<CancelTicket> {
+        let slot = {
+            let map = self.lock();
+            let entry = map.get(&process_id)?;
+            let ok: bool = entry
+                .secret
+                .to_be_bytes()
+                .ct_eq(&secret.to_be_bytes())
+                .into();
+            if !ok {
+                return None;
+            }
+            Arc::clone(&entry.slot)
+        };
+        let target = {
+            let mut state = slot.lock();
+            let target = state.target?;
+            state.in_flight += 1;
+            target
+        };
+        Some(CancelTicket { slot, target })
     }
 
     pub fn len(&self) -> usize {
@@ -106,40 +135,29 @@ impl CancelRegistry {
 impl CancelHandle {
     /// Records which backend the client is attached to.
     pub fn set_target(&self, target: Option<CancelTarget>) {
-        let mut map = self.registry.lock();
-        if let Some(e) = map.get_mut(&self.key.process_id) {
-            e.target = target;
-        }
+        self.slot.lock().target = target;
     }
 
     /// The client lets go of its backend. Returns true if a cancel for it may still be on its
     /// way: then the backend must not serve anyone else.
     pub fn clear_target(&self) -> bool {
-        let mut map = self.registry.lock();
-        match map.get_mut(&self.key.process_id) {
-            Some(e) => {
-                e.target = None;
-                e.in_flight > 0
-            }
-            None => false,
-        }
+        let mut state = self.slot.lock();
+        state.target = None;
+        state.in_flight > 0
     }
 }
 
 /// A cancel being delivered to `target`; counted as in flight until dropped.
 #[derive(Debug)]
 pub struct CancelTicket {
-    registry: Arc<CancelRegistry>,
-    process_id: i32,
+    slot: Arc<Slot>,
     pub target: CancelTarget,
 }
 
 impl Drop for CancelTicket {
     fn drop(&mut self) {
-        let mut map = self.registry.lock();
-        if let Some(e) = map.get_mut(&self.process_id) {
-            e.in_flight = e.in_flight.saturating_sub(1);
-        }
+        let mut state = self.slot.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
     }
 }
 

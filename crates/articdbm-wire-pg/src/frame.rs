@@ -108,13 +108,50 @@ impl FrameDecoder {
         }))
     }
 
+    /// Appends every complete message at the front of `buf` whose tag `pass` accepts to `out`,
+    /// as received and without splitting it off as a [`Frame`]: a run of such messages costs
+    /// one copy and no reference counting. Stops at the first message `pass` refuses and
+    /// returns its total size, leaving it at the front of `buf` (take it with
+    /// [`FrameDecoder::decode`] or look at it in place); `Ok(None)` once no complete message is
+    /// left.
+    pub fn pass_through(
+        &self,
+        buf: &mut BytesMut,
+        out: &mut BytesMut,
+        pass: impl Fn(u8) -> bool,
+    ) -> Result<Option<usize>, WireError> {
+        let mut run = 0;
+        let result = loop {
+            let Some(total) = self.peek_len_at(buf, run)? else {
+                break None;
+            };
+            if buf.len() - run < total {
+                buf.reserve((total - (buf.len() - run)).min(RESERVE_STEP));
+                break None;
+            }
+            if !pass(buf[run]) {
+                break Some(total);
+            }
+            run += total;
+        };
+        if run > 0 {
+            out.extend_from_slice(&buf[..run]);
+            buf.advance(run);
+        }
+        Ok(result)
+    }
+
     /// Validates the header at the front of `buf` and returns the total message size, if the
     /// header is complete.
     pub fn peek_len(&self, buf: &BytesMut) -> Result<Option<usize>, WireError> {
-        if buf.len() < 5 {
+        self.peek_len_at(buf, 0)
+    }
+
+    fn peek_len_at(&self, buf: &[u8], at: usize) -> Result<Option<usize>, WireError> {
+        let Some(header) = buf.get(at..at + 5) else {
             return Ok(None);
-        }
-        let len = (&buf[1..5]).get_u32();
+        };
+        let len = (&header[1..5]).get_u32();
         if len < 4 || len > self.max_len {
             return Err(WireError::BadLength {
                 len: u64::from(len),
@@ -139,6 +176,30 @@ mod tests {
         assert_eq!(&f.body()[..], b"SELECT 1\0");
         assert_eq!(&buf[..], b"Z");
         assert!(d.decode(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn pass_through_copies_runs_and_stops_at_refused_tags() {
+        let d = FrameDecoder::new(1024);
+        let mut buf = BytesMut::from(&b"T\0\0\0\x05xD\0\0\0\x04Z\0\0\0\x05IC\0\0"[..]);
+        let mut out = BytesMut::new();
+        let stop = d.pass_through(&mut buf, &mut out, |t| t != b'Z').unwrap();
+        assert_eq!(stop, Some(6));
+        assert_eq!(&out[..], b"T\0\0\0\x05xD\0\0\0\x04");
+        let f = d.decode(&mut buf).unwrap().unwrap();
+        assert_eq!(f.as_bytes().as_ref(), b"Z\0\0\0\x05I");
+        // The cut message stays buffered; nothing of it is passed.
+        assert_eq!(d.pass_through(&mut buf, &mut out, |_| true).unwrap(), None);
+        assert_eq!(&buf[..], b"C\0\0");
+        assert_eq!(out.len(), 11);
+    }
+
+    #[test]
+    fn pass_through_refuses_bad_lengths_after_a_run() {
+        let d = FrameDecoder::new(1024);
+        let mut buf = BytesMut::from(&b"D\0\0\0\x04D\x7f\xff\xff\xff"[..]);
+        let mut out = BytesMut::new();
+        assert!(d.pass_through(&mut buf, &mut out, |_| true).is_err());
     }
 
     #[test]

@@ -182,6 +182,27 @@ impl Server {
         }
     }
 
+    /// Appends every buffered message `pass` accepts to `out` untouched; stops at the first one
+    /// it refuses and returns that message's size, leaving it at the front of the buffer (see
+    /// [`FrameDecoder::pass_through`]).
+    pub fn pass_through(
+        &mut self,
+        out: &mut BytesMut,
+        pass: impl Fn(u8) -> bool,
+    ) -> Result<Option<usize>, BackendError> {
+        Ok(self.decoder.pass_through(&mut self.rbuf, out, pass)?)
+    }
+
+    /// The complete message [`Server::pass_through`] stopped at, in place.
+    pub fn front(&self, len: usize) -> &[u8] {
+        &self.rbuf[..len.min(self.rbuf.len())]
+    }
+
+    /// Drops the first `len` buffered bytes (a message handled in place).
+    pub fn consume(&mut self, len: usize) {
+        self.rbuf.advance(len.min(self.rbuf.len()));
+    }
+
     /// Takes the next complete buffered message, if any.
     pub fn next_buffered(&mut self) -> Result<Option<Frame>, BackendError> {
         Ok(self.decoder.decode(&mut self.rbuf)?)

@@ -163,9 +163,10 @@ impl Session {
     }
 
     async fn serve(&mut self) {
-        // One waiter per shutdown phase for the whole session: building it anew on every loop
-        // iteration would register and drop a watch waiter per message.
-        let mut phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Draining);
+        // Polled before every sleep of the loop: an atomic load and a per-session waker, no
+        // shared lock (see `shutdown`).
+        let signal = self.shutdown.session_signal();
+        let mut awaited = ShutdownPhase::Draining;
         loop {
             // Forced is checked here too: a busy server branch is polled first and could keep
             // the shutdown branch from being reached during a long result.
@@ -211,10 +212,10 @@ impl Session {
                         }
                     }
                 }
-                () = &mut phase_wait => {
+                () = signal.reached(awaited) => {
                     if !draining {
                         self.draining = true;
-                        phase_wait = wait_for_phase(self.shutdown.clone(), ShutdownPhase::Forced);
+                        awaited = ShutdownPhase::Forced;
                         continue;
                     }
                     self.terminate_for_shutdown().await;
@@ -611,14 +612,6 @@ async fn pump(server: &mut Option<PoolGuard>) -> std::io::Result<Pumped> {
         Some(g) => g.server().pump(true).await,
         None => std::future::pending().await,
     }
-}
-
-/// A boxed future that resolves once shutdown reaches `phase`.
-fn wait_for_phase(
-    mut shutdown: Shutdown,
-    phase: ShutdownPhase,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
-    Box::pin(async move { shutdown.reached(phase).await })
 }
 
 async fn sleep_opt(d: Option<std::time::Duration>) {

@@ -20,7 +20,20 @@ impl Session {
             let Some(g) = self.server.as_mut() else {
                 return Ok(());
             };
-            let frame = match g.server().next_buffered() {
+            let server = g.server();
+            let len = match server.pass_through(&mut self.out, passes_through) {
+                Ok(Some(len)) => len,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e.to_string()),
+            };
+            if let [be::READY_FOR_QUERY, 0, 0, 0, 5, status] = *server.front(len) {
+                // The last message of every answer, handled in place.
+                let status = TransactionStatus::from_byte(status).map_err(|e| e.to_string())?;
+                server.consume(len);
+                self.on_ready_for_query(status);
+                continue;
+            }
+            let frame = match server.next_buffered() {
                 Ok(Some(f)) => f,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(e.to_string()),
@@ -29,18 +42,24 @@ impl Session {
         }
     }
 
+    /// The server finished answering one request (query or Sync).
+    fn on_ready_for_query(&mut self, status: TransactionStatus) {
+        self.tx = status;
+        self.batches.completed();
+        self.ready_received += 1;
+        self.deferred
+            .emit_before(self.ready_received, &mut self.out, self.tx);
+        status.write(&mut self.out);
+        self.deferred
+            .emit_after(self.ready_received, &mut self.out, self.tx);
+    }
+
     pub(super) fn on_server_frame(&mut self, frame: Frame) -> Result<(), String> {
         tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), "server message");
         match frame.tag() {
             be::READY_FOR_QUERY => {
-                self.tx = TransactionStatus::decode(&frame).map_err(|e| e.to_string())?;
-                self.batches.completed();
-                self.ready_received += 1;
-                self.deferred
-                    .emit_before(self.ready_received, &mut self.out, self.tx);
-                self.out.extend_from_slice(frame.as_bytes());
-                self.deferred
-                    .emit_after(self.ready_received, &mut self.out, self.tx);
+                let status = TransactionStatus::decode(&frame).map_err(|e| e.to_string())?;
+                self.on_ready_for_query(status);
             }
             be::PARSE_COMPLETE => {
                 let parsing = self.batches.front().parsing.pop_front();
@@ -152,6 +171,19 @@ impl Session {
         }
         Flow::Continue
     }
+}
+
+/// Server messages the session only forwards (rows, descriptions, command tags, notices...):
+/// they go to the client in one copy per run, without being split off one by one.
+fn passes_through(tag: u8) -> bool {
+    !matches!(
+        tag,
+        be::READY_FOR_QUERY
+            | be::PARSE_COMPLETE
+            | be::CLOSE_COMPLETE
+            | be::ERROR_RESPONSE
+            | be::PARAMETER_STATUS
+    )
 }
 
 /// The reason to report when a server's ErrorResponse is FATAL or PANIC (it closes next).
