@@ -18,6 +18,10 @@ pub struct AuthSection {
     /// PBKDF2 iterations used by `articdbm hash-password` for new SCRAM verifiers; at least
     /// 4096. Default `4096`.
     pub scram_iterations: u32,
+    /// The auth plugin the MySQL front end announces first in its handshake. A user whose
+    /// `mysql_password` is of the other plugin is switched to it with an AuthSwitchRequest.
+    /// Default `"caching_sha2_password"`.
+    pub mysql_default_plugin: MysqlAuthPlugin,
 }
 
 impl Default for AuthSection {
@@ -25,6 +29,7 @@ impl Default for AuthSection {
         Self {
             default_method: AuthMethod::ScramSha256,
             scram_iterations: MIN_SCRAM_ITERATIONS,
+            mysql_default_plugin: MysqlAuthPlugin::CachingSha2Password,
         }
     }
 }
@@ -52,6 +57,33 @@ impl AuthMethod {
 }
 
 impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A MySQL authentication plugin, named as on the wire (and in `auth.mysql_default_plugin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MysqlAuthPlugin {
+    /// `"caching_sha2_password"` (SHA-256 based; MySQL 8's default).
+    #[default]
+    CachingSha2Password,
+    /// `"mysql_native_password"` (SHA-1 based; the MariaDB and MySQL 5.x default).
+    MysqlNativePassword,
+}
+
+impl MysqlAuthPlugin {
+    /// The plugin name as on the wire and in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MysqlAuthPlugin::CachingSha2Password => "caching_sha2_password",
+            MysqlAuthPlugin::MysqlNativePassword => "mysql_native_password",
+        }
+    }
+}
+
+impl fmt::Display for MysqlAuthPlugin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

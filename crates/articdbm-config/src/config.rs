@@ -20,7 +20,7 @@ use crate::user::UserConfig;
 pub(crate) const TOP_LEVEL_VALUES: &[&str] = &["data_dir"];
 
 /// The proxy configuration (one TOML file). `Config::default()` is valid: it listens on
-/// `127.0.0.1:6432` with no users and no databases.
+/// `127.0.0.1:6432` (PostgreSQL) and `127.0.0.1:6033` (MySQL) with no users and no databases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -65,9 +65,16 @@ impl Default for Config {
 
 impl Config {
     /// The effective pool settings of `db`: its `[databases.<name>.pool]` overrides laid over
-    /// `[pool]`.
+    /// `[pool]`. For a MySQL-protocol database (`kind = "mysql"` or `"galera"`) the
+    /// `reset_query` of `[pool]` (PostgreSQL's `DISCARD ALL` by default) does not apply: the
+    /// proxy resets with COM_RESET_CONNECTION, and `reset_query` is `""` unless the database's
+    /// own `[databases.<name>.pool]` sets one (run after COM_RESET_CONNECTION).
     pub fn pool_for(&self, db: &DatabaseConfig) -> PoolSettings {
-        db.pool.apply(&self.pool)
+        let mut settings = db.pool.apply(&self.pool);
+        if db.kind.is_mysql() && db.pool.reset_query.is_none() {
+            settings.reset_query.clear();
+        }
+        settings
     }
 
     /// The database entry for the database name a client asked for: the entry of that exact

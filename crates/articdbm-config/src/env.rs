@@ -21,6 +21,10 @@ use crate::keypath;
 /// Prefix of every configuration environment variable.
 pub const ENV_PREFIX: &str = "ARTICDBM_";
 
+/// The seed's switch (`GALERA_MODE=true`) that makes every `kind = "mysql"` database with
+/// `nodes` a Galera cluster.
+pub const GALERA_MODE_VAR: &str = "GALERA_MODE";
+
 /// A snapshot of environment variables: the source of `ARTICDBM_*` overrides and of
 /// `password_env` secrets. Build one from the process with [`Env::from_process`], or from
 /// pairs in tests (`Env::from_iter([("ARTICDBM_POOL__SIZE", "50")])`).
@@ -58,6 +62,22 @@ impl Env {
     /// Sets `name` to `value` (for tests and embedding).
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.vars.insert(name.into(), value.into());
+    }
+
+    /// `GALERA_MODE` as a boolean: unset or empty is `false`; `true`/`1`/`yes`/`on` and
+    /// `false`/`0`/`no`/`off` (any case) are accepted; anything else is an error message.
+    pub fn galera_mode(&self) -> Result<bool, String> {
+        let Some(raw) = self.get(GALERA_MODE_VAR) else {
+            return Ok(false);
+        };
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "" | "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(format!(
+                "must be true or false (or 1/0, yes/no, on/off), got `{}`",
+                raw.escape_debug()
+            )),
+        }
     }
 
     /// Every `ARTICDBM_*` variable that addresses a config key, in name order.
@@ -231,4 +251,23 @@ fn parse_value(raw: &str) -> Option<Value> {
         return None;
     }
     doc.as_table().get("v")?.as_value().cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn galera_mode_values() {
+        let mode = |v: &str| Env::from_iter([(GALERA_MODE_VAR, v)]).galera_mode();
+        assert_eq!(Env::empty().galera_mode(), Ok(false));
+        for yes in ["true", "TRUE", "1", "yes", " on "] {
+            assert_eq!(mode(yes), Ok(true), "{yes}");
+        }
+        for no in ["", "false", "0", "No", "off"] {
+            assert_eq!(mode(no), Ok(false), "{no}");
+        }
+        let err = mode("maybe").expect_err("not a boolean");
+        assert!(err.contains("`maybe`"), "{err}");
+    }
 }

@@ -12,7 +12,9 @@
 //! assert_eq!(config.proxy.pg_listen.port(), 7432);
 //! ```
 //!
-//! Every key, default and environment name is listed in `docs/CONFIG.md`.
+//! Every key, default and environment name is listed in `docs/CONFIG.md`. Besides the
+//! `ARTICDBM_*` overrides, `GALERA_MODE=true` turns every `kind = "mysql"` database that has
+//! `nodes` into a Galera cluster.
 #![forbid(unsafe_code)]
 
 mod admin;
@@ -33,10 +35,13 @@ mod user;
 mod validate;
 
 pub use admin::AdminSection;
-pub use auth::{AuthMethod, AuthSection, MIN_SCRAM_ITERATIONS};
+pub use auth::{AuthMethod, AuthSection, MIN_SCRAM_ITERATIONS, MysqlAuthPlugin};
 pub use config::Config;
-pub use database::{DatabaseConfig, ResolvedDb, WILDCARD};
-pub use env::{ENV_PREFIX, Env};
+pub use database::{
+    BackendAddr, DEFAULT_GALERA_CHECK_INTERVAL_MS, DEFAULT_HOST, DatabaseConfig, DatabaseKind,
+    GaleraSettings, MAX_GALERA_SYNC_WAIT, MIN_GALERA_CHECK_INTERVAL_MS, ResolvedDb, WILDCARD,
+};
+pub use env::{ENV_PREFIX, Env, GALERA_MODE_VAR};
 pub use error::{ConfigError, Location, Problem};
 pub use loader::{load, load_str, validate_file};
 pub use logging::{LogFormat, LoggingSection};
@@ -44,4 +49,4 @@ pub use pool::{PoolMode, PoolOverrides, PoolSettings};
 pub use proxy::{MAX_CLIENT_MESSAGE_BYTES, MIN_CLIENT_MESSAGE_BYTES, ProxySection};
 pub use secret::Secret;
 pub use tls::{TlsMode, TlsSection, TlsVersion};
-pub use user::{UserConfig, verifier_kind};
+pub use user::{UserConfig, mysql_verifier_kind, verifier_kind};

@@ -1,7 +1,8 @@
 //! Loading a [`Config`]: read the file, overlay `ARTICDBM_*` environment variables on the
 //! TOML tree, deserialize (collecting every type error and unknown key instead of stopping at
-//! the first), resolve backend secrets, check referenced files, run semantic validation, and
-//! report every problem with its key path and its line (or environment variable).
+//! the first), apply `GALERA_MODE`, resolve backend secrets, check referenced files, run
+//! semantic validation, fill defaults that depend on other keys, and report every problem with
+//! its key path and its line (or environment variable).
 
 use std::fs;
 use std::path::Path;
@@ -9,7 +10,8 @@ use std::path::Path;
 use toml_edit::{DocumentMut, ImDocument, Item};
 
 use crate::config::Config;
-use crate::env::{self, Applied, Env, Override};
+use crate::database::DatabaseKind;
+use crate::env::{self, Applied, Env, GALERA_MODE_VAR, Override};
 use crate::error::{ConfigError, Location, Problem};
 use crate::keypath;
 use crate::secret::Secret;
@@ -90,7 +92,15 @@ fn load_text(source_name: &str, text: &str, env: &Env) -> Result<Config, ConfigE
     let structural: Vec<Vec<String>> = issues.iter().map(|i| i.path.clone()).collect();
 
     if let Some(mut config) = config {
-        // 3. Secrets and referenced files (the only I/O besides reading the file).
+        // 3. GALERA_MODE, secrets and referenced files (the only I/O besides reading the file).
+        match env.galera_mode() {
+            Ok(on) => apply_galera_mode(&mut config, on),
+            Err(message) => located.push(Problem {
+                key: String::new(),
+                location: Location::Env(GALERA_MODE_VAR.to_owned()),
+                message,
+            }),
+        }
         resolve_secrets(&mut config, env, &mut issues);
         check_tls_files(&config, &mut issues);
         // 4. Semantic rules, except where a key was already rejected.
@@ -100,6 +110,10 @@ fn load_text(source_name: &str, text: &str, env: &Env) -> Result<Config, ConfigE
                 .filter(|i| !structural.iter().any(|bad| i.path.starts_with(bad))),
         );
         if issues.is_empty() && located.is_empty() {
+            // 5. Defaults that depend on other keys (a database's port on its kind).
+            for db in config.databases.values_mut() {
+                db.resolve_address();
+            }
             return Ok(config);
         }
     }
@@ -205,6 +219,7 @@ fn describe(path: &[String], message: &str) -> String {
 
 /// Rust type names in deserializer messages, and what to say instead.
 const READABLE_TYPES: &[(&str, &str)] = &[
+    ("expected u8", "expected an integer from 0 to 255"),
     ("expected u16", "expected an integer from 0 to 65535"),
     ("expected u32", "expected an integer from 0 to 4294967295"),
     ("expected u64", "expected a non-negative integer"),
@@ -229,6 +244,19 @@ fn remove(doc: &mut DocumentMut, path: &[String]) -> bool {
     item.as_table_like_mut()
         .and_then(|table| table.remove(leaf))
         .is_some()
+}
+
+/// With `GALERA_MODE` on, every `kind = "mysql"` database that lists `nodes` is a Galera
+/// cluster.
+fn apply_galera_mode(config: &mut Config, on: bool) {
+    if !on {
+        return;
+    }
+    for db in config.databases.values_mut() {
+        if db.kind == DatabaseKind::Mysql && !db.nodes.is_empty() {
+            db.kind = DatabaseKind::Galera;
+        }
+    }
 }
 
 /// Fills `password` of every database from `password_env` or `password_file`.

@@ -1,4 +1,4 @@
-//! `[proxy]`: the client-facing listener and per-client limits.
+//! `[proxy]`: the client-facing listeners (PostgreSQL and MySQL) and per-client limits.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 /// Smallest accepted `proxy.max_client_message_bytes` (1 KiB).
 pub const MIN_CLIENT_MESSAGE_BYTES: u32 = 1024;
-/// Largest accepted `proxy.max_client_message_bytes` (1 GiB, PostgreSQL's own limit).
+/// Largest accepted `proxy.max_client_message_bytes` (1 GiB, PostgreSQL's own limit and
+/// MySQL's largest `max_allowed_packet`).
 pub const MAX_CLIENT_MESSAGE_BYTES: u32 = 1 << 30;
 
 /// The `[proxy]` section.
@@ -16,6 +17,10 @@ pub const MAX_CLIENT_MESSAGE_BYTES: u32 = 1 << 30;
 pub struct ProxySection {
     /// Address the PostgreSQL front end listens on. Default `127.0.0.1:6432`.
     pub pg_listen: SocketAddr,
+    /// Address the MySQL/MariaDB front end listens on; `None` (written `""` in the file or
+    /// the environment) disables it. Default `127.0.0.1:6033`.
+    #[serde(with = "optional_listen")]
+    pub mysql_listen: Option<SocketAddr>,
     /// Most client connections open at once; further connections are refused. Must be at
     /// least 1. Default `10000`.
     pub max_client_connections: u32,
@@ -28,7 +33,8 @@ pub struct ProxySection {
     /// Seconds an idle client connection (no transaction open) is kept; `0` means never
     /// closed for idleness. Default `0`.
     pub client_idle_timeout_secs: u64,
-    /// Largest message a client may send, in bytes; between 1 KiB (`1024`) and 1 GiB
+    /// Largest message a client may send, in bytes: a PostgreSQL message, or a MySQL logical
+    /// payload (after joining its 16 MiB packets). Between 1 KiB (`1024`) and 1 GiB
     /// (`1073741824`). Default `67108864` (64 MiB).
     pub max_client_message_bytes: u32,
     /// Enable TCP keepalive on client sockets. Default `true`.
@@ -42,6 +48,7 @@ impl Default for ProxySection {
     fn default() -> Self {
         Self {
             pg_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6432),
+            mysql_listen: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6033)),
             max_client_connections: 10_000,
             shutdown_grace_secs: 30,
             auth_timeout_secs: 10,
@@ -73,4 +80,38 @@ impl ProxySection {
 /// `Some(Duration)` for a non-zero number of seconds, `None` for `0` ("never"/"off").
 pub(crate) fn nonzero_secs(secs: u64) -> Option<Duration> {
     (secs != 0).then(|| Duration::from_secs(secs))
+}
+
+/// `proxy.mysql_listen` in the file: an `"ip:port"` string, or `""` for "disabled" (`None`).
+mod optional_listen {
+    use std::net::SocketAddr;
+
+    use serde::de::{Error, Unexpected};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        addr: &Option<SocketAddr>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match addr {
+            Some(addr) => serializer.collect_str(addr),
+            None => serializer.serialize_str(""),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<SocketAddr>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            D::Error::invalid_value(
+                Unexpected::Str(text),
+                &"an \"ip:port\" address, or \"\" to disable the listener",
+            )
+        })
+    }
 }

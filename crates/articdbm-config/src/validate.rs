@@ -4,13 +4,16 @@
 
 use crate::auth::{AuthMethod, MIN_SCRAM_ITERATIONS};
 use crate::config::Config;
-use crate::database::{DatabaseConfig, WILDCARD};
+use crate::database::{
+    BackendAddr, DatabaseConfig, DatabaseKind, MAX_GALERA_SYNC_WAIT, MIN_GALERA_CHECK_INTERVAL_MS,
+    WILDCARD,
+};
 use crate::error::Problem;
 use crate::keypath;
 use crate::pool::{PoolOverrides, PoolSettings};
 use crate::proxy::{MAX_CLIENT_MESSAGE_BYTES, MIN_CLIENT_MESSAGE_BYTES};
 use crate::tls::TlsMode;
-use crate::user::{UserConfig, verifier_kind};
+use crate::user::{UserConfig, mysql_verifier_kind, verifier_kind};
 
 /// A problem at a key path given as segments (so the loader can look up its location).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +87,18 @@ fn check_proxy(config: &Config, out: &mut Vec<Issue>) {
                 "must be between {MIN_CLIENT_MESSAGE_BYTES} (1 KiB) and \
                  {MAX_CLIENT_MESSAGE_BYTES} (1 GiB), got {}",
                 proxy.max_client_message_bytes
+            ),
+        ));
+    }
+    if let Some(mysql) = proxy.mysql_listen
+        && mysql == proxy.pg_listen
+        && mysql.port() != 0
+    {
+        out.push(Issue::new(
+            &["proxy", "mysql_listen"],
+            format!(
+                "{mysql} is also proxy.pg_listen; give the MySQL front end a port of its own \
+                 (or \"\" to disable it)"
             ),
         ));
     }
@@ -226,10 +241,13 @@ fn check_user(config: &Config, name: &str, user: &UserConfig, out: &mut Vec<Issu
     }
     let kind = verifier_kind(&user.password);
     if user.password.is_empty() {
-        out.push(Issue::new(
-            &["users", name, "password"],
-            "is missing; set a password verifier made with `articdbm hash-password`",
-        ));
+        if user.mysql_password.is_none() {
+            out.push(Issue::new(
+                &["users", name, "password"],
+                "is missing; set password (for PostgreSQL clients), mysql_password (for MySQL \
+                 clients) or both, with verifiers made by `articdbm hash-password --toml`",
+            ));
+        }
     } else if kind.is_none() {
         let message = if user.password.starts_with("SCRAM-SHA-256$") {
             "is a malformed SCRAM-SHA-256 verifier (expected \
@@ -238,22 +256,32 @@ fn check_user(config: &Config, name: &str, user: &UserConfig, out: &mut Vec<Issu
         } else if user.password.starts_with("md5") {
             "is a malformed md5 verifier (expected `md5` and 32 lowercase hex digits); \
              make one with `articdbm hash-password`"
+        } else if mysql_verifier_kind(&user.password).is_some() {
+            "is a MySQL verifier; move it to mysql_password (password holds the \
+             SCRAM-SHA-256 or md5 verifier for PostgreSQL clients)"
         } else {
             "looks like a plaintext password, which is not allowed; store a verifier \
              instead: run `articdbm hash-password` and paste its output here"
         };
         out.push(Issue::new(&["users", name, "password"], message));
     }
-    if let (Some(method), Some(kind)) = (user.method, kind)
-        && method != kind
-    {
-        out.push(Issue::new(
+    if let Some(mysql) = &user.mysql_password {
+        check_mysql_password(name, mysql, out);
+    }
+    match (user.method, kind) {
+        (Some(method), Some(kind)) if method != kind => out.push(Issue::new(
             &["users", name, "method"],
             format!(
                 "\"{method}\" cannot be used with a {} verifier in password",
                 verifier_label(kind)
             ),
-        ));
+        )),
+        (Some(_), None) if user.password.is_empty() => out.push(Issue::new(
+            &["users", name, "method"],
+            "applies to password, which is not set (this user can log in over MySQL only); \
+             remove method or set password",
+        )),
+        _ => {}
     }
     let has_wildcard = config.databases.contains_key(WILDCARD);
     for db in &user.databases {
@@ -274,6 +302,32 @@ fn check_user(config: &Config, name: &str, user: &UserConfig, out: &mut Vec<Issu
     }
 }
 
+/// Shape of `users.<name>.mysql_password`.
+fn check_mysql_password(name: &str, verifier: &str, out: &mut Vec<Issue>) {
+    if mysql_verifier_kind(verifier).is_some() {
+        return;
+    }
+    let message = if verifier.is_empty() {
+        "must not be empty (leave it out if the user has no MySQL verifier)"
+    } else if verifier.starts_with("mysql_native$") {
+        "is a malformed mysql_native_password verifier (expected `mysql_native$` and 40 \
+         lowercase hex digits); make one with `articdbm hash-password --method mysql-native`"
+    } else if verifier.starts_with('*') {
+        "is a malformed MySQL password hash (expected `*` and 40 hex digits, as in \
+         mysql.user); or make a verifier with `articdbm hash-password --method mysql-native`"
+    } else if verifier.starts_with("caching_sha2$") {
+        "is a malformed caching_sha2_password verifier (expected `caching_sha2$` and 64 \
+         lowercase hex digits); make one with `articdbm hash-password --method caching-sha2`"
+    } else if verifier_kind(verifier).is_some() {
+        "is a PostgreSQL verifier; move it to password, and make a MySQL verifier with \
+         `articdbm hash-password --method caching-sha2`"
+    } else {
+        "looks like a plaintext password, which is not allowed; store a verifier instead: \
+         run `articdbm hash-password --method caching-sha2` and paste its output here"
+    };
+    out.push(Issue::new(&["users", name, "mysql_password"], message));
+}
+
 fn verifier_label(kind: AuthMethod) -> &'static str {
     match kind {
         AuthMethod::ScramSha256 => "SCRAM-SHA-256",
@@ -288,15 +342,15 @@ fn check_database(config: &Config, name: &str, db: &DatabaseConfig, out: &mut Ve
             "database name must not be empty",
         ));
     }
-    if db.host.trim().is_empty() {
+    // host "" and port 0 mean "not set" (the file rejects them when written explicitly).
+    if !db.host.is_empty() && db.host.trim().is_empty() {
         out.push(Issue::new(
             &["databases", name, "host"],
             "must not be empty",
         ));
     }
-    if db.port == 0 {
-        out.push(Issue::new(&["databases", name, "port"], "must not be 0"));
-    }
+    check_nodes(name, db, out);
+    check_galera_settings(name, db, out);
     match &db.dbname {
         Some(_) if name == WILDCARD => out.push(Issue::new(
             &["databases", name, "dbname"],
@@ -344,4 +398,104 @@ fn check_database(config: &Config, name: &str, db: &DatabaseConfig, out: &mut Ve
         &|field| overrides.is_set(field),
         out,
     );
+}
+
+/// `nodes` against `kind`, `host` and `port`, and the shape of each node.
+fn check_nodes(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) {
+    let at = |key: &'static str| ["databases", name, key];
+    if db.nodes.is_empty() {
+        if db.kind == DatabaseKind::Galera {
+            out.push(Issue::new(
+                &at("nodes"),
+                "is required for kind = \"galera\": list the cluster's servers, \
+                 nodes = [\"host:port\", ...] (at least one)",
+            ));
+        }
+        return;
+    }
+    if db.kind == DatabaseKind::Postgres {
+        out.push(Issue::new(
+            &at("nodes"),
+            "is only for kind = \"mysql\" or \"galera\"; a PostgreSQL backend is host and \
+             port",
+        ));
+    }
+    if !db.host.is_empty() {
+        out.push(Issue::new(
+            &at("host"),
+            "cannot be set together with nodes; list every server in nodes as \"host:port\"",
+        ));
+    }
+    if db.port != 0 {
+        out.push(Issue::new(
+            &at("port"),
+            "cannot be set together with nodes; list every server in nodes as \"host:port\"",
+        ));
+    }
+    let mut seen: Vec<BackendAddr> = Vec::with_capacity(db.nodes.len());
+    for node in &db.nodes {
+        match node.parse::<BackendAddr>() {
+            Err(message) => out.push(Issue::new(&at("nodes"), message)),
+            Ok(addr) if seen.contains(&addr) => {
+                out.push(Issue::new(
+                    &at("nodes"),
+                    format!("`{node}` is listed twice"),
+                ));
+            }
+            Ok(addr) => seen.push(addr),
+        }
+    }
+    if db.kind == DatabaseKind::Mysql && db.nodes.len() > 1 {
+        out.push(Issue::new(
+            &at("nodes"),
+            format!(
+                "lists {} servers, but kind = \"mysql\" is a single server: to use them as a \
+                 Galera cluster set kind = \"galera\" (or the environment variable \
+                 GALERA_MODE=true); otherwise list one node",
+                db.nodes.len()
+            ),
+        ));
+    }
+}
+
+/// `galera_*` keys: only on Galera clusters, and in range.
+fn check_galera_settings(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) {
+    let set = [
+        ("galera_allow_donor", db.galera_allow_donor.is_some()),
+        ("galera_sync_wait", db.galera_sync_wait.is_some()),
+        (
+            "galera_check_interval_ms",
+            db.galera_check_interval_ms.is_some(),
+        ),
+    ];
+    if db.kind != DatabaseKind::Galera {
+        for (key, _) in set.iter().filter(|(_, is_set)| *is_set) {
+            out.push(Issue::new(
+                &["databases", name, key],
+                format!(
+                    "is only for Galera clusters, and this database is kind = \"{}\"; set \
+                     kind = \"galera\" (or kind = \"mysql\" with nodes and the environment \
+                     variable GALERA_MODE=true), or remove it",
+                    db.kind
+                ),
+            ));
+        }
+        return;
+    }
+    if let Some(wait) = db.galera_sync_wait
+        && wait > MAX_GALERA_SYNC_WAIT
+    {
+        out.push(Issue::new(
+            &["databases", name, "galera_sync_wait"],
+            format!("must be between 0 (off) and {MAX_GALERA_SYNC_WAIT}, got {wait}"),
+        ));
+    }
+    if let Some(ms) = db.galera_check_interval_ms
+        && ms < MIN_GALERA_CHECK_INTERVAL_MS
+    {
+        out.push(Issue::new(
+            &["databases", name, "galera_check_interval_ms"],
+            format!("must be at least {MIN_GALERA_CHECK_INTERVAL_MS}, got {ms}"),
+        ));
+    }
 }

@@ -46,3 +46,45 @@ fn example_without_backend_passwords_names_the_missing_variables() {
     assert!(text.contains("databases.\"*\".password_env"), "{text}");
     assert_eq!(err.problems().len(), 2, "{text}");
 }
+
+#[test]
+fn example_mysql_and_galera_block_validates_when_uncommented() {
+    let text = std::fs::read_to_string(example_path()).expect("read example");
+    let at = text
+        .find("# --- MySQL and Galera")
+        .expect("the example has a MySQL and Galera block");
+    let (head, block) = text.split_at(at);
+    // Uncomment the TOML lines of the block: `[table]` headers and `key = value` lines.
+    let is_toml = |rest: &str| {
+        rest.starts_with('[')
+            || rest.split_once(" = ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            })
+    };
+    let uncommented: String = block
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if is_toml(rest) => rest,
+            _ => l,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut env = backend_env();
+    env.set("SHOP_DB_PASSWORD", "shop-secret");
+    env.set("ORDERS_DB_PASSWORD", "orders-secret");
+    let config = articdbm_config::load_str(&format!("{head}{uncommented}"), &env)
+        .unwrap_or_else(|e| panic!("{e}\n{uncommented}"));
+
+    let shop = &config.databases["shop"];
+    assert_eq!(shop.kind, articdbm_config::DatabaseKind::Mysql);
+    assert_eq!(shop.port(), 3306);
+    let orders = &config.databases["orders"];
+    assert_eq!(orders.backends().len(), 3);
+    assert!(orders.galera().is_some());
+    assert_eq!(config.pool_for(orders).reset_query, "");
+    assert!(config.proxy.mysql_listen.is_some());
+    assert_eq!(
+        config.users["app"].mysql_plugin(),
+        Some(articdbm_config::MysqlAuthPlugin::CachingSha2Password)
+    );
+}
