@@ -1,6 +1,6 @@
-//! The ArticDBM data plane: listeners, TLS, the PostgreSQL front end, backend pools, cancel
-//! routing, the inspection seam, the admin console and live reload. `run` serves until shutdown;
-//! tests bind port 0 in-process and run in parallel (no global state).
+//! The ArticDBM data plane: listeners, TLS, the PostgreSQL and MySQL front ends, backend pools,
+//! cancel routing, the inspection seam, the admin console and live reload. `run` / `serve`
+//! serve until shutdown; tests bind port 0 in-process and run in parallel (no global state).
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod error;
 pub mod inspect;
 pub mod listener;
+pub mod mysql;
 mod pg;
 pub mod runtime;
 pub mod shutdown;
@@ -19,6 +20,7 @@ pub mod tls;
 use std::sync::Arc;
 
 pub use inspect::{AllowAll, StatementInspector, Verdict};
+pub use listener::Listeners;
 pub use runtime::RuntimeConfig;
 pub use shutdown::{Shutdown, ShutdownTrigger};
 pub use state::{ConfigSource, LiveState};
@@ -28,7 +30,9 @@ pub use state::{ConfigSource, LiveState};
 pub fn warm_up(state: &LiveState) {
     let runtime = state.runtime();
     for (name, db) in &runtime.config.databases {
-        if name == "*" || db.user.is_none() {
+        // MySQL databases are pooled by (client capabilities, collation) as well, which only
+        // a client's login tells: their pools start with the first client.
+        if name == "*" || db.user.is_none() || db.kind.is_mysql() {
             continue;
         }
         if let Some(route) = runtime.route(name, "") {
@@ -40,13 +44,23 @@ pub fn warm_up(state: &LiveState) {
 }
 
 /// Serves PostgreSQL clients on `listener` until `trigger` is drained, then finishes as
-/// described in [`listener::serve_pg`].
+/// described in [`listener::serve`].
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: Arc<LiveState>,
     trigger: Arc<ShutdownTrigger>,
 ) {
+    let listeners = Listeners {
+        pg: Some(listener),
+        mysql: None,
+    };
+    serve(listeners, state, trigger).await;
+}
+
+/// Serves the PostgreSQL and the MySQL listener (either may be absent) until `trigger` is
+/// drained, then finishes as described in [`listener::serve`].
+pub async fn serve(listeners: Listeners, state: Arc<LiveState>, trigger: Arc<ShutdownTrigger>) {
     warm_up(&state);
     let grace = state.runtime().config.proxy.shutdown_grace();
-    listener::serve_pg(listener, state, trigger, grace).await;
+    listener::serve(listeners, state, trigger, grace).await;
 }

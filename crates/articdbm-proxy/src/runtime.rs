@@ -1,11 +1,19 @@
 //! The compiled form of a `Config` that the data plane reads on every connection: users with
-//! parsed password verifiers, the TLS acceptor, and backend resolution. Built once per (re)load
-//! and swapped atomically; sessions keep the snapshot they started with.
+//! parsed password verifiers (PostgreSQL and MySQL), the TLS acceptor, the RSA key pair of
+//! MySQL `caching_sha2_password` full authentication, and backend resolution for both front
+//! ends. Built once per (re)load and swapped atomically; sessions keep the snapshot they
+//! started with.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::OnceLock;
 
-use articdbm_config::{Config, PoolSettings, TlsMode, TlsVersion};
+use articdbm_config::{
+    Config, DatabaseConfig, DatabaseKind, MysqlAuthPlugin, PoolSettings, ResolvedDb, TlsMode,
+    TlsVersion,
+};
+use articdbm_wire_mysql::auth::{PasswordVerifier as MysqlVerifier, RsaKeyPair};
 use articdbm_wire_pg::auth::PasswordVerifier;
 use tokio_rustls::TlsAcceptor;
 
@@ -13,10 +21,20 @@ use crate::backend::pools::PoolKey;
 use crate::backend::target::BackendTarget;
 use crate::tls;
 
+/// File in `data_dir` holding the RSA private key of MySQL full authentication (PKCS#8 PEM).
+pub const MYSQL_RSA_FILE: &str = "mysql_rsa.pem";
+/// Size of a generated RSA key (MySQL's default).
+const MYSQL_RSA_BITS: usize = 2048;
+
 #[derive(Debug)]
 pub struct RuntimeUser {
     pub name: String,
-    pub verifier: PasswordVerifier,
+    /// PostgreSQL verifier (`password`); `None` for a MySQL-only user, who cannot log in over
+    /// PostgreSQL.
+    pub verifier: Option<PasswordVerifier>,
+    /// MySQL verifier (`mysql_password`); `None` when not set: such a user logs in over MySQL
+    /// only with `caching_sha2_password` full authentication, checked against `verifier`.
+    pub mysql_verifier: Option<MysqlVerifier>,
     pub databases: Vec<String>,
     pub max_connections: Option<u32>,
 }
@@ -24,6 +42,58 @@ pub struct RuntimeUser {
 impl RuntimeUser {
     pub fn may_use_database(&self, db: &str) -> bool {
         self.databases.is_empty() || self.databases.iter().any(|d| d == db)
+    }
+
+    /// Checks a cleartext password (MySQL full authentication) against every verifier this
+    /// user has: the MySQL one, then the PostgreSQL SCRAM or md5 one.
+    pub fn verify_cleartext(&self, password: &[u8]) -> bool {
+        if self
+            .mysql_verifier
+            .as_ref()
+            .is_some_and(|v| v.verify_password(password))
+        {
+            return true;
+        }
+        let Ok(text) = std::str::from_utf8(password) else {
+            return false;
+        };
+        match &self.verifier {
+            Some(PasswordVerifier::ScramSha256(v)) => v.verify_password(text),
+            Some(PasswordVerifier::Md5(v)) => v.verify_password(&self.name, text),
+            None => false,
+        }
+    }
+}
+
+/// Why a MySQL client's schema does not lead to a MySQL backend; each maps to the ERR the
+/// client gets (code, SQLSTATE, and this Display as the message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MysqlRouteError {
+    /// No schema given and not exactly one MySQL database configured (1046, 3D000).
+    #[error("No database selected")]
+    NoDatabaseSelected,
+    /// No MySQL database of that name (1049, 42000).
+    #[error("Unknown database '{0}'")]
+    Unknown(String),
+    /// The name is a PostgreSQL database (1049, 42000).
+    #[error("Unknown database '{0}': it is a PostgreSQL database, served over the PostgreSQL port")]
+    Postgres(String),
+}
+
+impl MysqlRouteError {
+    /// MySQL error code: `ER_NO_DB_ERROR` (1046) or `ER_BAD_DB_ERROR` (1049).
+    pub fn code(&self) -> u16 {
+        match self {
+            MysqlRouteError::NoDatabaseSelected => 1046,
+            MysqlRouteError::Unknown(_) | MysqlRouteError::Postgres(_) => 1049,
+        }
+    }
+
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            MysqlRouteError::NoDatabaseSelected => "3D000",
+            MysqlRouteError::Unknown(_) | MysqlRouteError::Postgres(_) => "42000",
+        }
     }
 }
 
@@ -40,6 +110,13 @@ pub struct RuntimeConfig {
     pub users: HashMap<String, RuntimeUser>,
     pub tls: Option<TlsAcceptor>,
     pub tls_required: bool,
+    /// Plugin the MySQL handshake announces first (`auth.mysql_default_plugin`).
+    pub mysql_default_plugin: MysqlAuthPlugin,
+    /// RSA key pair of `caching_sha2_password` full authentication without TLS, made on first
+    /// use (see [`RuntimeConfig::mysql_rsa_keys`]).
+    mysql_rsa: OnceLock<Result<RsaKeyPair, String>>,
+    /// The backend greeting the MySQL handshake mirrors, read on first use.
+    pub(crate) mysql_greeting: OnceLock<crate::mysql::handshake::Greeting>,
 }
 
 impl std::fmt::Debug for RuntimeConfig {
@@ -57,6 +134,8 @@ impl std::fmt::Debug for RuntimeConfig {
 pub enum BuildError {
     #[error("users.{user}.password: {reason}")]
     Verifier { user: String, reason: String },
+    #[error("users.{user}.mysql_password: {reason}")]
+    MysqlVerifier { user: String, reason: String },
     #[error("tls: {0}")]
     Tls(#[from] tls::TlsSetupError),
 }
@@ -65,8 +144,20 @@ impl RuntimeConfig {
     pub fn build(config: Config) -> Result<Self, BuildError> {
         let mut users = HashMap::with_capacity(config.users.len());
         for (name, u) in &config.users {
-            let verifier =
-                PasswordVerifier::from_str(&u.password).map_err(|e| BuildError::Verifier {
+            let verifier = u
+                .pg_password()
+                .map(PasswordVerifier::from_str)
+                .transpose()
+                .map_err(|e| BuildError::Verifier {
+                    user: name.clone(),
+                    reason: e.to_string(),
+                })?;
+            let mysql_verifier = u
+                .mysql_password
+                .as_deref()
+                .map(MysqlVerifier::from_str)
+                .transpose()
+                .map_err(|e| BuildError::MysqlVerifier {
                     user: name.clone(),
                     reason: e.to_string(),
                 })?;
@@ -75,6 +166,7 @@ impl RuntimeConfig {
                 RuntimeUser {
                     name: name.clone(),
                     verifier,
+                    mysql_verifier,
                     databases: u.databases.clone(),
                     max_connections: u.max_connections,
                 },
@@ -90,36 +182,168 @@ impl RuntimeConfig {
             _ => None,
         };
         let tls_required = config.tls.mode == TlsMode::Required;
+        let mysql_default_plugin = config.auth.mysql_default_plugin;
         Ok(RuntimeConfig {
             config,
             users,
             tls,
             tls_required,
+            mysql_default_plugin,
+            mysql_rsa: OnceLock::new(),
+            mysql_greeting: OnceLock::new(),
         })
     }
 
-    /// Resolves the backend for a client's database and user name, `None` if no database matches.
+    /// The RSA key pair of MySQL full authentication: loaded from `data_dir/mysql_rsa.pem`
+    /// if that file exists, else generated (2048 bits) and, when `data_dir` exists and is
+    /// writable, stored there with mode 0600 for the next start; otherwise kept in memory
+    /// only. Made once per configuration snapshot, on first use: this blocks (generation
+    /// takes a moment), so call it from `spawn_blocking`.
+    pub fn mysql_rsa_keys(&self) -> Result<&RsaKeyPair, String> {
+        self.mysql_rsa
+            .get_or_init(|| load_or_generate_rsa(&self.config.data_dir))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Resolves the backend for a PostgreSQL client's database and user name, `None` if no
+    /// database matches. Does not look at the database's kind: the PostgreSQL front end
+    /// refuses MySQL databases first (see [`RuntimeConfig::database_kind`]).
     pub fn route(&self, client_db: &str, client_user: &str) -> Option<Route> {
         let resolved = self.config.database_for(client_db)?;
-        let db = resolved.config;
-        let user = db.backend_user(client_user).to_string();
-        Some(Route {
-            key: PoolKey {
-                database: client_db.to_string(),
-                user: user.clone(),
-            },
-            target: BackendTarget {
-                host: db.host.clone(),
-                port: db.port,
-                database: resolved.backend_dbname.to_string(),
-                user,
-                password: db.password.clone(),
-            },
-            settings: self.config.pool_for(db),
-        })
+        Some(build_route(&self.config, &resolved, client_db, client_user))
+    }
+
+    /// The backend whose greeting the MySQL handshake mirrors: the first server of the first
+    /// MySQL-kind database (by name), `None` when there is none.
+    pub fn mysql_probe_address(&self) -> Option<(String, u16)> {
+        self.config
+            .databases
+            .values()
+            .filter(|db| db.kind.is_mysql())
+            .find_map(|db| db.backends().into_iter().next())
+            .map(|addr| (addr.host, addr.port))
+    }
+
+    /// The kind of the database a client name resolves to (exact entry, else the wildcard).
+    pub fn database_kind(&self, client_db: &str) -> Option<DatabaseKind> {
+        self.config
+            .database_for(client_db)
+            .map(|resolved| resolved.config.kind)
+    }
+
+    /// Resolves the backend of a MySQL client: with a schema, its `[databases]` entry (or
+    /// the `"*"` wildcard) if that is of kind `mysql` or `galera`; without one, the only
+    /// MySQL-kind database when exactly one is configured.
+    pub fn route_mysql(
+        &self,
+        schema: Option<&str>,
+        client_user: &str,
+    ) -> Result<Route, MysqlRouteError> {
+        let Some(schema) = schema.filter(|s| !s.is_empty()) else {
+            let mut mysql = self.config.databases.iter().filter(|(name, db)| {
+                db.kind.is_mysql() && name.as_str() != articdbm_config::WILDCARD
+            });
+            return match (mysql.next(), mysql.next()) {
+                (Some((name, _)), None) => self
+                    .config
+                    .database_for(name)
+                    .map(|resolved| build_route(&self.config, &resolved, name, client_user))
+                    .ok_or(MysqlRouteError::NoDatabaseSelected),
+                _ => Err(MysqlRouteError::NoDatabaseSelected),
+            };
+        };
+        match self.config.database_for(schema) {
+            Some(resolved) if resolved.config.kind.is_mysql() => {
+                Ok(build_route(&self.config, &resolved, schema, client_user))
+            }
+            Some(resolved) if !resolved.is_wildcard() => {
+                Err(MysqlRouteError::Postgres(schema.to_owned()))
+            }
+            _ => Err(MysqlRouteError::Unknown(schema.to_owned())),
+        }
     }
 
     pub fn is_admin(&self, user: &str) -> bool {
         self.config.admin.users.iter().any(|u| u == user)
     }
+}
+
+/// The pool key, target and settings of a resolved database for a client.
+fn build_route(
+    config: &Config,
+    resolved: &ResolvedDb<'_>,
+    client_db: &str,
+    client_user: &str,
+) -> Route {
+    let db: &DatabaseConfig = resolved.config;
+    let user = db.backend_user(client_user).to_string();
+    // A Galera cluster's first node; the MySQL backend picks the node it really uses.
+    let (host, port) = match db.backends().into_iter().next() {
+        Some(addr) => (addr.host, addr.port),
+        None => (db.host().to_owned(), db.port()),
+    };
+    Route {
+        key: PoolKey {
+            database: client_db.to_string(),
+            user: user.clone(),
+            variant: 0,
+        },
+        target: BackendTarget {
+            host,
+            port,
+            database: resolved.backend_dbname.to_string(),
+            user,
+            password: db.password.clone(),
+            mysql: Default::default(),
+        },
+        settings: config.pool_for(db),
+    }
+}
+
+/// See [`RuntimeConfig::mysql_rsa_keys`].
+fn load_or_generate_rsa(data_dir: &Path) -> Result<RsaKeyPair, String> {
+    let path = data_dir.join(MYSQL_RSA_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(pem) => {
+            return RsaKeyPair::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    let keys = RsaKeyPair::generate(MYSQL_RSA_BITS).map_err(|e| e.to_string())?;
+    if data_dir.is_dir() {
+        match keys.private_key_pem() {
+            Ok(pem) => match store_private(&path, &pem) {
+                Ok(()) => tracing::info!(path = %path.display(), "generated the MySQL RSA key"),
+                Err(e) => tracing::warn!(
+                    path = %path.display(),
+                    error = %e,
+                    "cannot store the MySQL RSA key; using it from memory"
+                ),
+            },
+            Err(e) => tracing::warn!(error = %e, "cannot encode the MySQL RSA key"),
+        }
+    }
+    Ok(keys)
+}
+
+/// Writes a private key readable by its owner only, never replacing an existing file (a
+/// concurrent writer's key wins; this process keeps its own until the next start).
+fn store_private(path: &Path, pem: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp: PathBuf = path.with_extension(format!("pem.{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    let written = file
+        .write_all(pem.as_bytes())
+        .and_then(|()| file.sync_all());
+    drop(file);
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }

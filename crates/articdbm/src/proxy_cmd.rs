@@ -57,6 +57,7 @@ fn load(explicit: Option<PathBuf>) -> anyhow::Result<(PathBuf, Config)> {
 
 async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
     let listen = config.proxy.pg_listen;
+    let mysql_listen = config.proxy.mysql_listen;
     let runtime_config = RuntimeConfig::build(config).context("configuration cannot be used")?;
     let reload_path = path.clone();
     let source: articdbm_proxy::ConfigSource = Box::new(move || {
@@ -67,10 +68,25 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
+    let mysql_listener = match mysql_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (proxy.mysql_listen)"))?,
+        ),
+        None => None,
+    };
+    let mysql_local = mysql_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
     println!(
         "ArticDBM {} listening for PostgreSQL clients on {local}",
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(addr) = mysql_local {
+        println!("  MySQL clients on {addr}");
+    }
     println!("  configuration: {}", path.display());
     let user = if path.ends_with(crate::quickstart::FILE_NAME) {
         "admin"
@@ -82,9 +98,20 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
         local.ip(),
         local.port()
     );
+    if let Some(addr) = mysql_local {
+        println!(
+            "  connect:       mysql -h {} -P {} -u {user} -p",
+            addr.ip(),
+            addr.port()
+        );
+    }
     let trigger = Arc::new(ShutdownTrigger::new());
     spawn_signal_handlers(Arc::clone(&state), Arc::clone(&trigger))?;
-    articdbm_proxy::run(listener, state, trigger).await;
+    let listeners = articdbm_proxy::Listeners {
+        pg: Some(listener),
+        mysql: mysql_listener,
+    };
+    articdbm_proxy::serve(listeners, state, trigger).await;
     tracing::info!("stopped");
     Ok(())
 }

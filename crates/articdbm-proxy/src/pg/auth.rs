@@ -48,7 +48,7 @@ pub async fn authenticate(
 ) -> Result<(), ClientAuthError> {
     let failed = || ClientAuthError::Failed(user_name.to_string());
     let mut out = BytesMut::with_capacity(256);
-    match user.map(|u| &u.verifier) {
+    match user.and_then(|u| u.verifier.as_ref()) {
         Some(PasswordVerifier::Md5(v)) => {
             let salt: [u8; 4] = rand::random();
             Authentication::Md5Password { salt }.write(&mut out);

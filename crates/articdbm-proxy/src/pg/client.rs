@@ -69,7 +69,11 @@ pub async fn handle_client(
         return;
     };
     let database = params.database().unwrap_or(&user_name).to_string();
-    let user = runtime.users.get(&user_name);
+    // A MySQL-only user (no PostgreSQL verifier) is an unknown user here.
+    let user = runtime
+        .users
+        .get(&user_name)
+        .filter(|u| u.verifier.is_some());
     let auth = tokio::time::timeout_at(
         login_deadline,
         authenticate(&mut stream, &mut buf, &user_name, user),
@@ -113,6 +117,20 @@ pub async fn handle_client(
             &mut stream,
             sqlstate::INSUFFICIENT_PRIVILEGE,
             &format!("permission denied for database \"{database}\""),
+        )
+        .await;
+        return;
+    }
+    if runtime
+        .database_kind(&database)
+        .is_some_and(|kind| kind.is_mysql())
+    {
+        fatal(
+            &mut stream,
+            sqlstate::INVALID_CATALOG,
+            &format!(
+                "database \"{database}\" is a MySQL database: connect to it over the MySQL port"
+            ),
         )
         .await;
         return;

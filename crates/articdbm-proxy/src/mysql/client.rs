@@ -1,0 +1,215 @@
+//! One MySQL client connection from accept to the session loop: connection limit (ERR 1040
+//! in place of the handshake, as MySQL does), handshake and TLS, the TLS requirement (3159),
+//! authentication (1045), database permission (1044) and resolution (1046/1049), the
+//! per-user connection limit (1203), then the final OK and [`super::session::run`]. The whole
+//! login shares one deadline, `proxy.auth_timeout_secs`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::SystemTime;
+
+use articdbm_wire_mysql::PacketDecoder;
+use articdbm_wire_mysql::auth::generate_nonce;
+use bytes::BytesMut;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use super::auth::{Attempt, authenticate};
+use super::handshake::{self, LoginError, login_packet_limit, offered};
+use super::login::Login;
+use super::reply::{Refusal, code, pre_handshake_err, write_login_ok};
+use crate::runtime::{Route, RuntimeConfig};
+use crate::shutdown::Shutdown;
+use crate::state::{ClientInfo, ClientSlot, LiveState};
+use crate::stream::ClientStream;
+
+/// Serves one MySQL client until it leaves.
+pub async fn handle_client(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    state: Arc<LiveState>,
+    shutdown: Shutdown,
+) {
+    let _ = tcp.set_nodelay(true);
+    let Some(_connection) = state.open_connection() else {
+        let mut tcp = tcp;
+        let _ = tcp
+            .write_all(&pre_handshake_err(
+                code::TOO_MANY_CONNECTIONS,
+                "Too many connections",
+            ))
+            .await;
+        let _ = tcp.shutdown().await;
+        return;
+    };
+    let runtime = state.runtime();
+    let deadline = tokio::time::Instant::now() + runtime.config.proxy.auth_timeout();
+    let login = tokio::time::timeout_at(deadline, login(tcp, peer, &state, &runtime)).await;
+    let Ok(Some((login, route, client))) = login else {
+        if login.is_err() {
+            state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%peer, "MySQL login timed out");
+        }
+        return;
+    };
+    drop(runtime);
+    super::session::run(state, login, route, shutdown).await;
+    drop(client);
+}
+
+/// Handshake to OK. `None` when the client was refused (the ERR has been sent) or left.
+async fn login(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    state: &Arc<LiveState>,
+    runtime: &Arc<RuntimeConfig>,
+) -> Option<(Login, Route, ClientSlot)> {
+    let mut buf = BytesMut::with_capacity(1024);
+    let nonce = generate_nonce();
+    // What clients see as their connection id: issued by the kill registry, so that
+    // `KILL <id>` from another connection finds this session's server thread.
+    let kill = state.mysql_kills.register();
+    let connection_id = kill.id();
+    let hello = match handshake::open(tcp, &mut buf, runtime, &nonce, connection_id).await {
+        Ok(h) => h,
+        Err((stream, e)) => {
+            tracing::debug!(%peer, error = %e, "MySQL handshake failed");
+            if let Some(mut stream) = stream {
+                e.report(&mut stream).await;
+            }
+            return None;
+        }
+    };
+    let mut stream = hello.stream;
+    let response = hello.response;
+    match authorize(
+        &mut stream,
+        &mut buf,
+        peer,
+        state,
+        runtime,
+        &response,
+        &nonce,
+        hello.seq,
+    )
+    .await
+    {
+        Ok((mut seq, user_name, schema, route, client)) => {
+            let caps = response.capabilities & offered(runtime.tls.is_some());
+            let mut out = BytesMut::with_capacity(32);
+            write_login_ok(&mut out, &mut seq, caps);
+            stream.send(&out).await.ok()?;
+            kill.set_user(&user_name);
+            let login = Login {
+                stream,
+                buf,
+                caps,
+                collation: response.charset,
+                user: user_name,
+                schema,
+                peer,
+                kill,
+            };
+            Some((login, route, client))
+        }
+        Err(e) => {
+            e.report(&mut stream).await;
+            None
+        }
+    }
+}
+
+type Authorized = (u8, String, Option<String>, Route, ClientSlot);
+
+/// Transport requirement, authentication, database permission and route, user limit.
+#[allow(clippy::too_many_arguments)]
+async fn authorize(
+    stream: &mut ClientStream,
+    buf: &mut BytesMut,
+    peer: SocketAddr,
+    state: &Arc<LiveState>,
+    runtime: &Arc<RuntimeConfig>,
+    response: &articdbm_wire_mysql::frontend::HandshakeResponse41,
+    nonce: &[u8; 20],
+    seq: u8,
+) -> Result<Authorized, LoginError> {
+    if runtime.tls_required && !stream.is_tls() {
+        state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+        return Err(LoginError::refused(
+            seq,
+            code::SECURE_TRANSPORT_REQUIRED,
+            "HY000",
+            "Connections using insecure transport are prohibited while \
+             --require_secure_transport=ON.",
+        ));
+    }
+    let user_name = String::from_utf8_lossy(&response.username).into_owned();
+    let host = peer.ip().to_string();
+    let user = runtime.users.get(&user_name);
+    let decoder = PacketDecoder::new(login_packet_limit(runtime));
+    let attempt = Attempt {
+        user_name: &user_name,
+        host: &host,
+        user,
+        nonce,
+    };
+    let seq = match authenticate(stream, buf, &decoder, runtime, response, attempt, seq).await {
+        Ok(seq) => seq,
+        Err(e) => {
+            state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%peer, user = %user_name, error = %e, "MySQL authentication failed");
+            return Err(e);
+        }
+    };
+    let Some(user) = user else {
+        // Unreachable: unknown users never authenticate; refuse like a wrong password.
+        return Err(LoginError::Refused {
+            seq,
+            refusal: Refusal::access_denied(&user_name, &host, true),
+        });
+    };
+    let schema = response
+        .database
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned());
+    let db_denied = |db: &str| {
+        LoginError::refused(
+            seq,
+            code::DB_ACCESS_DENIED,
+            "42000",
+            format!("Access denied for user '{user_name}'@'{host}' to database '{db}'"),
+        )
+    };
+    if let Some(db) = &schema
+        && !user.may_use_database(db)
+    {
+        return Err(db_denied(db));
+    }
+    let route = runtime
+        .route_mysql(schema.as_deref(), &user_name)
+        .map_err(|e| LoginError::refused(seq, e.code(), e.sqlstate(), e.to_string()))?;
+    if !user.may_use_database(&route.key.database) {
+        return Err(db_denied(&route.key.database));
+    }
+    let info = ClientInfo {
+        id: 0,
+        user: user_name.clone(),
+        database: route.key.database.clone(),
+        addr: peer,
+        tls: stream.is_tls(),
+        connected_at: SystemTime::now(),
+    };
+    let Some(client) = state.register_client(info, user.max_connections) else {
+        return Err(LoginError::refused(
+            seq,
+            code::TOO_MANY_USER_CONNECTIONS,
+            "42000",
+            format!(
+                "User {user_name} already has more than 'max_user_connections' active connections"
+            ),
+        ));
+    };
+    Ok((seq, user_name, schema, route, client))
+}
