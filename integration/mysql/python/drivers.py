@@ -55,9 +55,10 @@ class PyMySQL:
                     client_flag=CLIENT.MULTI_STATEMENTS, max_allowed_packet=64 * 1024 * 1024,
                     connect_timeout=10, charset="utf8mb4")
         if c.ssl:
-            args["ssl"] = {"ca": c.ssl_ca} if c.ssl_ca else {"check_hostname": False}
             if c.ssl_ca:
-                args["ssl_verify_cert"] = True
+                args.update(ssl_ca=c.ssl_ca, ssl_verify_cert=True)
+            else:
+                args["ssl"] = {"check_hostname": False}
         args.update(kw)
         return pymysql.connect(**args)
 
