@@ -1,6 +1,7 @@
 //! Errors of the data plane, each carrying what the caller needs to decide what the client is told
 //! (SQLSTATE, whether the session survives) and whether a backend is to be trusted again.
 
+use articdbm_wire_mysql::WireError as MySqlWireError;
 use articdbm_wire_pg::WireError;
 use thiserror::Error;
 
@@ -16,6 +17,13 @@ pub enum BackendError {
     ConnectTimeout { addr: String },
     #[error("server rejected the login: {message} (SQLSTATE {code})")]
     Rejected { code: String, message: String },
+    /// A MySQL server answered with an ERR packet.
+    #[error("server error {code} ({sqlstate}): {message}")]
+    MySql {
+        code: u16,
+        sqlstate: String,
+        message: String,
+    },
     #[error("server asked for an authentication method the proxy does not support ({0})")]
     UnsupportedAuth(String),
     #[error("server authentication failed: {0}")]
@@ -28,6 +36,8 @@ pub enum BackendError {
     Closed,
     #[error("server sent an invalid message: {0}")]
     Protocol(#[from] WireError),
+    #[error("server sent an invalid packet: {0}")]
+    MySqlProtocol(#[from] MySqlWireError),
 }
 
 /// Why a client could not get a backend connection.

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use articdbm_proxy::backend::Pool;
+use articdbm_proxy::backend::PgPool;
 use common::{ADMIN_PW, ALICE_PW, Proxy, Setup, Table, code_of, within};
 use tokio_postgres::SimpleQueryMessage;
 use tokio_postgres::error::SqlState;
@@ -20,7 +20,7 @@ fn two_databases(mode: &'static str, size_a: u32) -> Setup {
     ))
 }
 
-fn pool_of(proxy: &Proxy, db: &str) -> Arc<Pool> {
+fn pool_of(proxy: &Proxy, db: &str) -> Arc<PgPool> {
     proxy
         .state
         .pools

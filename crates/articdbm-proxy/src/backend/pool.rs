@@ -1,7 +1,8 @@
-//! A pool of server connections for one (database, backend user). Checkout is bounded by a
-//! semaphore of `size` permits and waits at most `checkout_timeout`; the returned guard gives the
-//! connection back on `release` (resetting it off the hot path when needed) and closes it when
-//! dropped without release, because then its state is unknown.
+//! A pool of server connections for one (database, backend user), for any backend protocol (see
+//! [`Connection`]). Checkout is bounded by a semaphore of `size` permits and waits at most
+//! `checkout_timeout`; the returned guard gives the connection back on `release` (resetting it
+//! off the hot path when needed) and closes it when dropped without release, because then its
+//! state is unknown.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -11,8 +12,7 @@ use std::time::Duration;
 use articdbm_config::{PoolMode, PoolSettings};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::params::ParamMap;
-use super::server::Server;
+use super::connection::Connection;
 use super::target::BackendTarget;
 use crate::error::{BackendError, PoolError};
 
@@ -28,22 +28,22 @@ pub struct PoolStats {
 }
 
 #[derive(Debug)]
-pub struct Pool {
+pub struct Pool<C: Connection> {
     name: String,
     target: BackendTarget,
     settings: PoolSettings,
-    idle: Mutex<VecDeque<Server>>,
+    idle: Mutex<VecDeque<C>>,
     permits: Arc<Semaphore>,
     closed: AtomicBool,
-    server_params: Mutex<Option<ParamMap>>,
+    profile: Mutex<Option<C::Profile>>,
     pub stats: PoolStats,
 }
 
 /// A checked-out server connection.
 #[derive(Debug)]
-pub struct PoolGuard {
-    server: Option<Server>,
-    pool: Arc<Pool>,
+pub struct PoolGuard<C: Connection> {
+    server: Option<C>,
+    pool: Arc<Pool<C>>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -51,9 +51,9 @@ fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
 }
 
-impl Pool {
+impl<C: Connection> Pool<C> {
     /// Creates the pool and starts its warm-up and maintenance task.
-    pub fn start(name: String, target: BackendTarget, settings: PoolSettings) -> Arc<Pool> {
+    pub fn start(name: String, target: BackendTarget, settings: PoolSettings) -> Arc<Self> {
         let size = settings.size.max(1) as usize;
         let pool = Arc::new(Pool {
             name,
@@ -62,7 +62,7 @@ impl Pool {
             idle: Mutex::new(VecDeque::with_capacity(size)),
             permits: Arc::new(Semaphore::new(size)),
             closed: AtomicBool::new(false),
-            server_params: Mutex::new(None),
+            profile: Mutex::new(None),
             stats: PoolStats::default(),
         });
         tokio::spawn(maintain(Arc::downgrade(&pool)));
@@ -109,20 +109,20 @@ impl Pool {
         self.lock_idle().clear();
     }
 
-    /// Parameters the server reported at login (what a client should be told at startup).
-    pub fn server_params(&self) -> Option<ParamMap> {
-        self.server_params
+    /// What the last server to log in announced (what a client should be told at startup).
+    pub fn server_profile(&self) -> Option<C::Profile> {
+        self.profile
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
-    fn lock_idle(&self) -> std::sync::MutexGuard<'_, VecDeque<Server>> {
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, VecDeque<C>> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Hands out a server connection, waiting at most `checkout_timeout` for one to be free.
-    pub async fn checkout(self: &Arc<Self>) -> Result<PoolGuard, PoolError> {
+    pub async fn checkout(self: &Arc<Self>) -> Result<PoolGuard<C>, PoolError> {
         if self.is_closed() {
             return Err(PoolError::Closed);
         }
@@ -161,7 +161,7 @@ impl Pool {
         Ok(self.guard(server, permit))
     }
 
-    fn guard(self: &Arc<Self>, server: Server, permit: OwnedSemaphorePermit) -> PoolGuard {
+    fn guard(self: &Arc<Self>, server: C, permit: OwnedSemaphorePermit) -> PoolGuard<C> {
         PoolGuard {
             server: Some(server),
             pool: Arc::clone(self),
@@ -169,17 +169,16 @@ impl Pool {
         }
     }
 
-    fn pop_idle(&self) -> Option<Server> {
+    fn pop_idle(&self) -> Option<C> {
         self.lock_idle().pop_back()
     }
 
-    async fn connect(&self) -> Result<Server, BackendError> {
+    async fn connect(&self) -> Result<C, BackendError> {
         let timeout = secs(self.settings.connect_timeout_secs.max(1));
-        match Server::connect(&self.target, timeout).await {
+        match C::connect(&self.target, timeout).await {
             Ok(s) => {
                 self.stats.connects.fetch_add(1, Ordering::Relaxed);
-                *self.server_params.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(s.params().clone());
+                *self.profile.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.profile());
                 Ok(s)
             }
             Err(e) => {
@@ -190,12 +189,12 @@ impl Pool {
         }
     }
 
-    fn expired(&self, server: &Server) -> bool {
+    fn expired(&self, server: &C) -> bool {
         let lifetime = self.settings.max_lifetime_secs;
         lifetime > 0 && server.age() >= secs(lifetime)
     }
 
-    fn check_in(&self, mut server: Server) {
+    fn check_in(&self, mut server: C) {
         if self.is_closed() || self.expired(&server) {
             return;
         }
@@ -205,15 +204,15 @@ impl Pool {
     }
 }
 
-impl PoolGuard {
-    pub fn server(&mut self) -> &mut Server {
+impl<C: Connection> PoolGuard<C> {
+    pub fn server(&mut self) -> &mut C {
         // The option is only emptied by release/discard/drop, which consume the guard.
         self.server
             .as_mut()
             .expect("guard holds a server until consumed")
     }
 
-    pub fn pool(&self) -> &Arc<Pool> {
+    pub fn pool(&self) -> &Arc<Pool<C>> {
         &self.pool
     }
 
@@ -255,7 +254,7 @@ impl PoolGuard {
     }
 }
 
-impl Drop for PoolGuard {
+impl<C: Connection> Drop for PoolGuard<C> {
     fn drop(&mut self) {
         if self.server.take().is_some() {
             self.pool
@@ -268,7 +267,7 @@ impl Drop for PoolGuard {
 
 /// Warm-up, then periodic upkeep: retire old and long-idle connections (keeping `min_idle`),
 /// trim idle ones above `idle_ratio` of the size, health-check the rest, top up to `min_idle`.
-async fn maintain(pool: Weak<Pool>) {
+async fn maintain<C: Connection>(pool: Weak<Pool<C>>) {
     if let Some(p) = pool.upgrade() {
         // round(size × warmup_ratio), at least min_idle, at most size (as documented).
         let want = (p.settings.warmup_connections() as usize).min(p.size());
@@ -295,7 +294,7 @@ async fn maintain(pool: Weak<Pool>) {
     }
 }
 
-fn retire(p: &Pool) {
+fn retire<C: Connection>(p: &Pool<C>) {
     let idle_timeout = p.settings.idle_timeout_secs;
     // round(size × idle_ratio), at least min_idle (flooring kept no idle connection at all
     // in a pool of one).
@@ -314,14 +313,14 @@ fn retire(p: &Pool) {
     });
 }
 
-async fn health_check(p: &Arc<Pool>, older_than: Duration) {
+async fn health_check<C: Connection>(p: &Arc<Pool<C>>, older_than: Duration) {
     let query = p.settings.health_check_query.clone();
     if query.is_empty() {
         return;
     }
     let candidates = {
         let mut idle = p.lock_idle();
-        let (check, keep): (VecDeque<Server>, VecDeque<Server>) =
+        let (check, keep): (VecDeque<C>, VecDeque<C>) =
             idle.drain(..).partition(|s| s.idle_for() >= older_than);
         *idle = keep;
         check
@@ -333,7 +332,7 @@ async fn health_check(p: &Arc<Pool>, older_than: Duration) {
             continue;
         };
         let ok = matches!(
-            tokio::time::timeout(older_than, server.run_discarding(&query)).await,
+            tokio::time::timeout(older_than, server.health_check(&query)).await,
             Ok(Ok(()))
         );
         if ok {
@@ -345,7 +344,7 @@ async fn health_check(p: &Arc<Pool>, older_than: Duration) {
     }
 }
 
-async fn top_up(p: &Arc<Pool>, want_idle: usize) {
+async fn top_up<C: Connection>(p: &Arc<Pool<C>>, want_idle: usize) {
     while !p.is_closed() && p.idle_count() < want_idle {
         let Ok(permit) = Arc::clone(&p.permits).try_acquire_owned() else {
             return;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use articdbm_config::PoolSettings;
 
+use super::connection::Connection;
 use super::pool::Pool;
 use super::target::BackendTarget;
 
@@ -14,21 +15,32 @@ use super::target::BackendTarget;
 pub struct PoolKey {
     pub database: String,
     pub user: String,
+    /// Distinguishes pools of one (database, user) whose connections differ in wire options
+    /// (MySQL: see [`super::target::MySqlWire`]); zero for PostgreSQL.
+    pub variant: u64,
 }
 
-#[derive(Debug, Default)]
-pub struct Pools {
-    pools: Mutex<HashMap<PoolKey, Arc<Pool>>>,
+#[derive(Debug)]
+pub struct Pools<C: Connection> {
+    pools: Mutex<HashMap<PoolKey, Arc<Pool<C>>>>,
 }
 
-impl Pools {
+impl<C: Connection> Default for Pools<C> {
+    fn default() -> Self {
+        Pools {
+            pools: Mutex::default(),
+        }
+    }
+}
+
+impl<C: Connection> Pools<C> {
     /// The pool for `key`, replacing one whose target or settings differ.
     pub fn get_or_create(
         &self,
         key: &PoolKey,
         target: &BackendTarget,
         settings: &PoolSettings,
-    ) -> Arc<Pool> {
+    ) -> Arc<Pool<C>> {
         let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(p) = map.get(key) {
             if !p.is_closed() && p.target() == target && p.settings() == settings {
@@ -43,7 +55,7 @@ impl Pools {
     }
 
     /// Keeps the pools for which `still_valid` returns true and closes the others.
-    pub fn retain(&self, mut still_valid: impl FnMut(&PoolKey, &Pool) -> bool) {
+    pub fn retain(&self, mut still_valid: impl FnMut(&PoolKey, &Pool<C>) -> bool) {
         let mut map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         map.retain(|k, p| {
             let keep = still_valid(k, p);
@@ -55,7 +67,7 @@ impl Pools {
     }
 
     /// A snapshot of all pools, for the admin console.
-    pub fn all(&self) -> Vec<(PoolKey, Arc<Pool>)> {
+    pub fn all(&self) -> Vec<(PoolKey, Arc<Pool<C>>)> {
         let map = self.pools.lock().unwrap_or_else(|p| p.into_inner());
         let mut v: Vec<_> = map
             .iter()

@@ -385,3 +385,47 @@ fn password(target: &BackendTarget) -> Result<&str, BackendError> {
         .map(|s| s.expose())
         .ok_or(BackendError::NoPassword)
 }
+
+impl super::connection::Connection for Server {
+    type Profile = ParamMap;
+
+    async fn connect(target: &BackendTarget, timeout: Duration) -> Result<Self, BackendError> {
+        Server::connect(target, timeout).await
+    }
+
+    fn profile(&self) -> ParamMap {
+        self.params.clone()
+    }
+
+    fn is_alive(&mut self) -> bool {
+        Server::is_alive(self)
+    }
+
+    fn age(&self) -> Duration {
+        Server::age(self)
+    }
+
+    fn idle_for(&self) -> Duration {
+        Server::idle_for(self)
+    }
+
+    fn touch(&mut self) {
+        Server::touch(self);
+    }
+
+    fn shed_buffers(&mut self) {
+        Server::shed_buffers(self);
+    }
+
+    fn needs_reset(&self) -> bool {
+        self.needs_reset
+    }
+
+    async fn reset(&mut self, reset_query: &str) -> Result<(), BackendError> {
+        Server::reset(self, reset_query).await
+    }
+
+    async fn health_check(&mut self, query: &str) -> Result<(), BackendError> {
+        self.run_discarding(query).await
+    }
+}

@@ -11,6 +11,21 @@ pub struct BackendTarget {
     pub database: String,
     pub user: String,
     pub password: Option<Secret>,
+    /// For MySQL backends: the wire options the server connection must share with its
+    /// clients (zero for PostgreSQL).
+    pub mysql: MySqlWire,
+}
+
+/// What a MySQL client negotiated that shapes the bytes a server sends back (EOF or OK after
+/// rows, affected vs found rows, multi-results, session tracking, character set). Server
+/// replies are forwarded untouched, so a server connection only serves clients with the same
+/// options: it is part of the pool key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct MySqlWire {
+    /// The client's capability bits among [`super::mysql::MIRRORED_CAPS`].
+    pub caps: u64,
+    /// Collation id of the client's handshake.
+    pub collation: u8,
 }
 
 impl std::fmt::Debug for BackendTarget {
@@ -21,6 +36,7 @@ impl std::fmt::Debug for BackendTarget {
             .field("database", &self.database)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("mysql", &self.mysql)
             .finish()
     }
 }

@@ -28,7 +28,7 @@ use super::session_state::{StateEffect, classify};
 use super::statements::ClientStatements;
 use crate::backend::params::{ParamMap, is_tracked};
 use crate::backend::server::Pumped;
-use crate::backend::{Pool, PoolGuard};
+use crate::backend::{PgGuard, PgPool};
 use crate::cancel::{CancelHandle, CancelTarget};
 use crate::error::{BackendError, PoolError};
 use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
@@ -57,9 +57,9 @@ pub struct Session {
     cbuf: BytesMut,
     out: BytesMut,
     decoder: FrameDecoder,
-    pool: Arc<Pool>,
+    pool: Arc<PgPool>,
     transaction_mode: bool,
-    server: Option<PoolGuard>,
+    server: Option<PgGuard>,
     wanted: ParamMap,
     statements: ClientStatements,
     batches: Batches,
@@ -86,7 +86,7 @@ impl Session {
         id: Identity,
         client: ClientStream,
         cbuf: BytesMut,
-        pool: Arc<Pool>,
+        pool: Arc<PgPool>,
         wanted: ParamMap,
         cancel: CancelHandle,
         shutdown: Shutdown,
@@ -131,7 +131,7 @@ impl Session {
     }
 
     async fn login(&mut self) -> Result<(), PoolError> {
-        let params = match self.pool.server_params().filter(|_| self.transaction_mode) {
+        let params = match self.pool.server_profile().filter(|_| self.transaction_mode) {
             Some(p) => p,
             None => {
                 self.attach().await?;
@@ -607,7 +607,7 @@ fn shed(buf: &mut BytesMut) {
 
 /// Reads from the attached server or writes to it, whichever it allows first. (Replies are
 /// written to the client at the end of every loop turn, so there is never a backlog of them.)
-async fn pump(server: &mut Option<PoolGuard>) -> std::io::Result<Pumped> {
+async fn pump(server: &mut Option<PgGuard>) -> std::io::Result<Pumped> {
     match server {
         Some(g) => g.server().pump(true).await,
         None => std::future::pending().await,

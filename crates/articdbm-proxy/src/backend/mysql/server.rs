@@ -1,0 +1,469 @@
+//! One connection to a MySQL/MariaDB server: the client side of the handshake, then buffers
+//! for the session loop to forward packets through, and what the pool needs (liveness, reset,
+//! health check).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use articdbm_wire_mysql::ServerStatus;
+use articdbm_wire_mysql::auth::{AuthClient, ClientStep};
+use articdbm_wire_mysql::backend::{ErrPacket, HandshakeV10};
+use articdbm_wire_mysql::frontend::HandshakeResponse41;
+use articdbm_wire_mysql::writer::write_packet;
+use articdbm_wire_mysql::{Capabilities, Packet, PacketDecoder, Progress, ResponseTracker};
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::backend::connection::Connection;
+use crate::backend::target::BackendTarget;
+use crate::error::BackendError;
+
+/// Capabilities that change the shape of what a server sends: a server connection takes them
+/// from the clients it serves (they are part of its pool's key).
+pub const MIRRORED_CAPS: Capabilities = Capabilities(
+    Capabilities::DEPRECATE_EOF.0
+        | Capabilities::FOUND_ROWS.0
+        | Capabilities::MULTI_STATEMENTS.0
+        | Capabilities::MULTI_RESULTS.0
+        | Capabilities::PS_MULTI_RESULTS.0
+        | Capabilities::SESSION_TRACK.0
+        | Capabilities::IGNORE_SPACE.0,
+);
+
+/// What the proxy always asks of a server (LOCAL_FILES is never asked: the server then
+/// refuses `LOAD DATA LOCAL INFILE` itself).
+const BASE_CAPS: Capabilities = Capabilities(
+    Capabilities::LONG_PASSWORD.0
+        | Capabilities::LONG_FLAG.0
+        | Capabilities::PROTOCOL_41.0
+        | Capabilities::TRANSACTIONS.0
+        | Capabilities::SECURE_CONNECTION.0
+        | Capabilities::PLUGIN_AUTH.0
+        | Capabilities::PLUGIN_AUTH_LENENC_CLIENT_DATA.0
+        | Capabilities::CONNECT_WITH_DB.0,
+);
+
+/// Largest packet accepted from a server (a logical payload may be larger than 16 MiB).
+const MAX_SERVER_PACKET: usize = 1 << 30;
+
+/// What a server announced: told to clients in the proxy's own handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MySqlProfile {
+    pub version: Arc<str>,
+    pub capabilities: Capabilities,
+    pub collation: u8,
+}
+
+#[derive(Debug)]
+pub struct MySqlServer {
+    stream: TcpStream,
+    rbuf: BytesMut,
+    wbuf: BytesMut,
+    decoder: PacketDecoder,
+    caps: Capabilities,
+    profile: MySqlProfile,
+    thread_id: u32,
+    addr: SocketAddr,
+    status: ServerStatus,
+    created: Instant,
+    last_used: Instant,
+    needs_reset: bool,
+    /// Binary-protocol statements prepared on this connection, by SQL text.
+    prepared: HashMap<Bytes, PreparedHere>,
+    /// The schema of the login, and whether a client moved away from it (COM_RESET_CONNECTION
+    /// keeps the current schema, so the reset has to go back explicitly).
+    login_schema: String,
+    schema_changed: bool,
+}
+
+/// A statement prepared on one server connection.
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedHere {
+    pub id: u32,
+    /// Whether this connection has been sent the parameter types (they are sent once).
+    pub typed: bool,
+}
+
+impl MySqlServer {
+    /// Opens and authenticates a connection to `target` with the wire options in
+    /// `target.mysql`.
+    pub async fn connect(target: &BackendTarget, timeout: Duration) -> Result<Self, BackendError> {
+        let addr = target.addr();
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(&addr)).await {
+            Err(_) => return Err(BackendError::ConnectTimeout { addr }),
+            Ok(Err(source)) => return Err(BackendError::Connect { addr, source }),
+            Ok(Ok(s)) => s,
+        };
+        stream.set_nodelay(true)?;
+        let peer = stream.peer_addr()?;
+        let now = Instant::now();
+        let mut server = MySqlServer {
+            stream,
+            rbuf: BytesMut::with_capacity(8192),
+            wbuf: BytesMut::with_capacity(1024),
+            decoder: PacketDecoder::new(MAX_SERVER_PACKET),
+            caps: Capabilities::NONE,
+            profile: MySqlProfile {
+                version: Arc::from(""),
+                capabilities: Capabilities::NONE,
+                collation: 0,
+            },
+            thread_id: 0,
+            addr: peer,
+            status: ServerStatus::AUTOCOMMIT,
+            created: now,
+            last_used: now,
+            needs_reset: false,
+            prepared: HashMap::new(),
+            login_schema: target.database.clone(),
+            schema_changed: false,
+        };
+        match tokio::time::timeout(timeout, server.login(target)).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(BackendError::ConnectTimeout {
+                    addr: target.addr(),
+                });
+            }
+        }
+        Ok(server)
+    }
+
+    async fn login(&mut self, target: &BackendTarget) -> Result<(), BackendError> {
+        let hello = self.read_packet().await?;
+        if hello.first() == Some(0xFF) {
+            return Err(mysql_error(hello.payload()));
+        }
+        let handshake = HandshakeV10::decode(hello.payload())?;
+        let wanted = BASE_CAPS | (Capabilities(target.mysql.caps) & MIRRORED_CAPS);
+        if !handshake.capabilities.contains(Capabilities::REQUIRED) {
+            return Err(BackendError::UnsupportedAuth(
+                "server without PROTOCOL_41/SECURE_CONNECTION/PLUGIN_AUTH".into(),
+            ));
+        }
+        self.caps = wanted & handshake.capabilities;
+        self.thread_id = handshake.connection_id;
+        self.profile = MySqlProfile {
+            version: Arc::from(String::from_utf8_lossy(&handshake.server_version).as_ref()),
+            capabilities: handshake.capabilities,
+            collation: handshake.charset,
+        };
+        let password = target
+            .password
+            .as_ref()
+            .map(|s| s.expose().as_bytes())
+            .unwrap_or_default();
+        // Loopback and private networks are where a pool's servers live; TLS to backends is
+        // not offered yet, so a cleartext password is never sent (caching_sha2 full
+        // authentication uses the RSA exchange).
+        let mut auth = AuthClient::new(password, false).allow_public_key_retrieval(true);
+        let (plugin, data) = auth
+            .initial_response(&handshake.auth_plugin, &handshake.auth_plugin_data)
+            .map_err(|e| BackendError::Auth(e.to_string()))?;
+        let collation = match target.mysql.collation {
+            0 => handshake.charset,
+            c => c,
+        };
+        let response = HandshakeResponse41 {
+            capabilities: self.caps,
+            max_packet_size: MAX_SERVER_PACKET as u32,
+            charset: collation,
+            username: Bytes::copy_from_slice(target.user.as_bytes()),
+            auth_response: Bytes::from(data),
+            database: (!target.database.is_empty())
+                .then(|| Bytes::copy_from_slice(target.database.as_bytes())),
+            auth_plugin: Some(Bytes::from_static(plugin.as_bytes())),
+            connect_attrs: None,
+            zstd_level: None,
+        };
+        let mut payload = BytesMut::new();
+        response.write(&mut payload);
+        let mut seq = hello.last_seq().wrapping_add(1);
+        write_packet(&mut self.wbuf, &mut seq, &payload);
+        self.flush().await?;
+        loop {
+            let packet = self.read_packet().await?;
+            match auth.handle(packet.payload()) {
+                Ok(ClientStep::Done) => break,
+                Ok(ClientStep::Wait) => {}
+                Ok(ClientStep::Send(data)) => {
+                    let mut seq = packet.last_seq().wrapping_add(1);
+                    write_packet(&mut self.wbuf, &mut seq, &data);
+                    self.flush().await?;
+                }
+                Err(e) => {
+                    if packet.first() == Some(0xFF) {
+                        return Err(mysql_error(packet.payload()));
+                    }
+                    return Err(BackendError::Auth(e.to_string()));
+                }
+            }
+        }
+        self.profile.collation = collation;
+        Ok(())
+    }
+
+    async fn read_packet(&mut self) -> Result<Packet, BackendError> {
+        loop {
+            if let Some(p) = self.decoder.decode(&mut self.rbuf)? {
+                return Ok(p);
+            }
+            if self.stream.read_buf(&mut self.rbuf).await? == 0 {
+                return Err(BackendError::Closed);
+            }
+        }
+    }
+
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        if !self.wbuf.is_empty() {
+            self.stream.write_all(&self.wbuf).await?;
+            self.wbuf.clear();
+        }
+        Ok(())
+    }
+
+    /// Sends one command (sequence 0) and reads its whole response, which must not be a
+    /// result set with rows the caller cares about; a server error is returned as such.
+    pub async fn command(&mut self, payload: &[u8]) -> Result<(), BackendError> {
+        self.command_tracked(payload).await.map(drop)
+    }
+
+    /// Like [`MySqlServer::command`], returning the tracker that followed the response.
+    pub async fn command_tracked(
+        &mut self,
+        payload: &[u8],
+    ) -> Result<ResponseTracker, BackendError> {
+        let mut seq = 0;
+        write_packet(&mut self.wbuf, &mut seq, payload);
+        self.flush().await?;
+        let mut tracker = ResponseTracker::new(payload, self.caps, self.status)?;
+        loop {
+            let packet = self.read_packet().await?;
+            match tracker.feed(packet.payload())? {
+                Progress::NeedMore => {}
+                Progress::Done => break,
+                Progress::AwaitClient => {
+                    return Err(BackendError::Auth(
+                        "server asked for client data during a proxy command".into(),
+                    ));
+                }
+            }
+        }
+        if let Some(status) = tracker.final_status() {
+            self.status = status;
+        }
+        match tracker.error() {
+            Some(e) => Err(BackendError::MySql {
+                code: e.code,
+                sqlstate: e.sqlstate_str().to_string(),
+                message: String::from_utf8_lossy(&e.message).into_owned(),
+            }),
+            None => Ok(tracker),
+        }
+    }
+
+    /// Prepares `sql` on this connection for a client whose statement was prepared on another
+    /// one (the reply is consumed here) and remembers it.
+    pub async fn prepare(&mut self, sql: &Bytes) -> Result<u32, BackendError> {
+        let mut payload = Vec::with_capacity(sql.len() + 1);
+        payload.push(0x16);
+        payload.extend_from_slice(sql);
+        let tracker = self.command_tracked(&payload).await?;
+        let ok = tracker.prepare_ok().ok_or(BackendError::Auth(
+            "server answered a prepare without PREPARE_OK".into(),
+        ))?;
+        self.remember_prepared(sql.clone(), ok.statement_id);
+        Ok(ok.statement_id)
+    }
+
+    /// Records that `sql` is prepared here as `id`; a statement it replaces is closed.
+    pub fn remember_prepared(&mut self, sql: Bytes, id: u32) {
+        if let Some(old) = self.prepared.insert(sql, PreparedHere { id, typed: false })
+            && old.id != id
+        {
+            let mut close = [0x19, 0, 0, 0, 0];
+            close[1..].copy_from_slice(&old.id.to_le_bytes());
+            let mut seq = 0;
+            write_packet(&mut self.wbuf, &mut seq, &close);
+        }
+    }
+
+    /// The id under which `sql` is prepared on this connection, if it is.
+    pub fn prepared(&mut self, sql: &[u8]) -> Option<&mut PreparedHere> {
+        self.prepared.get_mut(sql)
+    }
+
+    /// Reads what the server sent into the read buffer; `Ok(0)` means it closed.
+    pub async fn fill(&mut self) -> std::io::Result<usize> {
+        self.stream.read_buf(&mut self.rbuf).await
+    }
+
+    /// The next complete buffered packet, if any.
+    pub fn next_buffered(&mut self) -> Result<Option<Packet>, BackendError> {
+        Ok(self.decoder.decode(&mut self.rbuf)?)
+    }
+
+    /// The outgoing buffer: append packets, then flush.
+    pub fn out(&mut self) -> &mut BytesMut {
+        &mut self.wbuf
+    }
+
+    /// Writes as much pending output as the socket takes now, without waiting.
+    pub fn try_flush(&mut self) -> std::io::Result<()> {
+        while !self.wbuf.is_empty() {
+            match self.stream.try_write(&self.wbuf) {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.wbuf.advance(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn has_pending_output(&self) -> bool {
+        !self.wbuf.is_empty()
+    }
+
+    /// Reads from the server or writes pending output, whichever the socket allows first.
+    pub async fn pump(&mut self) -> std::io::Result<super::super::server::Pumped> {
+        use super::super::server::Pumped;
+        let (mut rd, mut wr) = self.stream.split();
+        let pending = !self.wbuf.is_empty();
+        tokio::select! {
+            r = rd.read_buf(&mut self.rbuf) => r.map(Pumped::Read),
+            r = wr.write(&self.wbuf), if pending => {
+                let n = r?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::WriteZero.into());
+                }
+                self.wbuf.advance(n);
+                Ok(Pumped::Wrote)
+            }
+        }
+    }
+
+    /// Capabilities in force on this connection.
+    pub fn caps(&self) -> Capabilities {
+        self.caps
+    }
+
+    /// The server's id for this connection (what `KILL` and `CONNECTION_ID()` use).
+    pub fn thread_id(&self) -> u32 {
+        self.thread_id
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Status flags after the last complete response.
+    pub fn status(&self) -> ServerStatus {
+        self.status
+    }
+
+    pub fn set_status(&mut self, status: ServerStatus) {
+        self.status = status;
+    }
+
+    pub fn mark_needs_reset(&mut self) {
+        self.needs_reset = true;
+    }
+
+    /// A client changed the current schema (`USE`, COM_INIT_DB): the reset goes back to the
+    /// login's.
+    pub fn mark_schema_changed(&mut self) {
+        self.needs_reset = true;
+        self.schema_changed = true;
+    }
+}
+
+fn mysql_error(payload: &Bytes) -> BackendError {
+    match ErrPacket::decode(payload) {
+        Ok(e) => BackendError::MySql {
+            code: e.code,
+            sqlstate: e.sqlstate_str().to_string(),
+            message: String::from_utf8_lossy(&e.message).into_owned(),
+        },
+        Err(e) => e.into(),
+    }
+}
+
+impl Connection for MySqlServer {
+    type Profile = MySqlProfile;
+
+    async fn connect(target: &BackendTarget, timeout: Duration) -> Result<Self, BackendError> {
+        MySqlServer::connect(target, timeout).await
+    }
+
+    fn profile(&self) -> MySqlProfile {
+        self.profile.clone()
+    }
+
+    fn is_alive(&mut self) -> bool {
+        let mut probe = [0u8; 1];
+        match self.stream.try_read(&mut probe) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.rbuf.is_empty(),
+            _ => false,
+        }
+    }
+
+    fn age(&self) -> Duration {
+        self.created.elapsed()
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_used.elapsed()
+    }
+
+    fn touch(&mut self) {
+        self.last_used = Instant::now();
+    }
+
+    fn shed_buffers(&mut self) {
+        const KEEP: usize = 64 * 1024;
+        if self.rbuf.is_empty() && self.rbuf.capacity() > KEEP {
+            self.rbuf = BytesMut::with_capacity(8192);
+        }
+        if self.wbuf.is_empty() && self.wbuf.capacity() > KEEP {
+            self.wbuf = BytesMut::with_capacity(1024);
+        }
+    }
+
+    fn needs_reset(&self) -> bool {
+        self.needs_reset
+    }
+
+    /// COM_RESET_CONNECTION: rolls back, drops temporary tables, user variables, prepared
+    /// statements and GET_LOCK locks, and restores session variables and the schema of the
+    /// login. The pool's reset query does not apply to MySQL.
+    async fn reset(&mut self, _reset_query: &str) -> Result<(), BackendError> {
+        self.command(&[0x1F]).await?;
+        self.prepared.clear();
+        if self.schema_changed {
+            if self.login_schema.is_empty() {
+                // There is no way back to "no schema": the connection is not reused.
+                return Err(BackendError::Auth(
+                    "connection left its schema and had none at login".into(),
+                ));
+            }
+            let mut init_db = Vec::with_capacity(self.login_schema.len() + 1);
+            init_db.push(0x02);
+            init_db.extend_from_slice(self.login_schema.as_bytes());
+            self.command(&init_db).await?;
+            self.schema_changed = false;
+        }
+        self.needs_reset = false;
+        Ok(())
+    }
+
+    async fn health_check(&mut self, query: &str) -> Result<(), BackendError> {
+        let mut payload = Vec::with_capacity(query.len() + 1);
+        payload.push(0x03);
+        payload.extend_from_slice(query.as_bytes());
+        self.command(&payload).await
+    }
+}
