@@ -1,4 +1,4 @@
-//! The inspection seam: every message that carries SQL (PostgreSQL Query and Parse; later MySQL
+//! The inspection seam: every message that carries SQL (PostgreSQL Query and Parse, MySQL
 //! COM_QUERY and COM_STMT_PREPARE) is shown to one `StatementInspector` before it reaches a
 //! backend. The security engine, access control and threat intelligence plug in here; the session
 //! loop only acts on the returned `Verdict`.
@@ -18,6 +18,7 @@ pub enum StatementSource {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     Postgres,
+    MySql,
 }
 
 /// What the inspector may look at. Bound parameter values are never part of it: they are data.
@@ -42,7 +43,8 @@ pub enum Verdict {
     Block {
         rule: String,
         message: String,
-        /// SQLSTATE for PostgreSQL clients (e.g. "42501" insufficient privilege).
+        /// SQLSTATE for PostgreSQL clients (e.g. "42501" insufficient privilege); MySQL
+        /// clients get ERR 1142 with SQLSTATE 42000.
         sqlstate: &'static str,
     },
 }

@@ -11,6 +11,8 @@ use std::time::SystemTime;
 use arc_swap::ArcSwap;
 use articdbm_config::Config;
 
+use crate::backend::Server;
+use crate::backend::mysql::MySqlServer;
 use crate::backend::pools::Pools;
 use crate::cancel::CancelRegistry;
 use crate::inspect::StatementInspector;
@@ -45,7 +47,11 @@ pub struct ClientInfo {
 pub struct LiveState {
     runtime: ArcSwap<RuntimeConfig>,
     source: Option<ConfigSource>,
-    pub pools: Pools,
+    pub pools: Pools<Server>,
+    /// Pools of MySQL/MariaDB server connections.
+    pub mysql_pools: Pools<MySqlServer>,
+    /// Connection ids of MySQL sessions, for `KILL`.
+    pub mysql_kills: Arc<crate::mysql::kill::KillRegistry>,
     pub cancels: Arc<CancelRegistry>,
     pub inspector: Arc<dyn StatementInspector>,
     pub counters: Counters,
@@ -88,6 +94,8 @@ impl LiveState {
             runtime: ArcSwap::from_pointee(runtime),
             source,
             pools: Pools::default(),
+            mysql_pools: Pools::default(),
+            mysql_kills: Arc::default(),
             cancels: Arc::new(CancelRegistry::default()),
             inspector,
             counters: Counters::default(),

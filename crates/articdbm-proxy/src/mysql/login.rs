@@ -1,0 +1,29 @@
+//! What the handshake hands to the session loop: an authenticated client and what it
+//! negotiated.
+
+use std::net::SocketAddr;
+
+use articdbm_wire_mysql::Capabilities;
+use bytes::BytesMut;
+
+use super::kill::KillHandle;
+use crate::stream::ClientStream;
+
+/// An authenticated MySQL client, ready for commands.
+#[derive(Debug)]
+pub struct Login {
+    pub stream: ClientStream,
+    /// Bytes read past the end of the login (normally none).
+    pub buf: BytesMut,
+    /// Capabilities in force: what the client asked for, limited to what the proxy offered.
+    pub caps: Capabilities,
+    /// Collation id the client asked for in its handshake response.
+    pub collation: u8,
+    pub user: String,
+    /// Default schema from the handshake (CONNECT_WITH_DB), if any.
+    pub schema: Option<String>,
+    pub peer: SocketAddr,
+    /// The connection id announced in the handshake (from `state.mysql_kills.register()`),
+    /// with the user already set.
+    pub kill: KillHandle,
+}

@@ -1,0 +1,15 @@
+//! The MySQL front end: a client's way from TCP accept through the handshake, TLS and
+//! authentication ([`Login`]) into the session loop, which forwards commands to a pooled
+//! MySQL/MariaDB server through the same inspection seam as the PostgreSQL front end.
+
+mod auth;
+mod client;
+pub(crate) mod handshake;
+pub mod kill;
+mod login;
+mod reply;
+pub mod session;
+mod session_state;
+
+pub use client::handle_client;
+pub use login::Login;

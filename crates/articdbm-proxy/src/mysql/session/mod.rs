@@ -1,0 +1,237 @@
+//! The session loop of an authenticated MySQL client. MySQL is strictly one command, one
+//! response: each client command is read whole (16 MiB continuation packets joined), SQL
+//! (COM_QUERY, COM_STMT_PREPARE) passes the inspection seam, the raw packets go to a pooled
+//! server, and the server's packets are forwarded untouched while a [`ResponseTracker`] follows
+//! them to the end of the response. In transaction (multiplexing) mode the server goes back to
+//! the pool when the response ends outside a transaction, unless the client left state on it
+//! that cannot be replayed (then the session is pinned to that server); replayable state
+//! (`SET` of session variables, `USE`) is re-applied on the next server, which is reset with
+//! COM_RESET_CONNECTION when it comes back.
+
+mod command;
+mod server_link;
+mod statements;
+
+use std::sync::Arc;
+
+use articdbm_config::PoolMode;
+use articdbm_wire_mysql::backend::{ErrPacket, OkPacket};
+use articdbm_wire_mysql::writer::write_packet;
+use articdbm_wire_mysql::{Capabilities, PacketDecoder, ServerStatus};
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+
+use super::Login;
+use crate::backend::mysql::MIRRORED_CAPS;
+use crate::backend::target::MySqlWire;
+use crate::backend::{MySqlGuard, MySqlPool};
+use crate::mysql::kill::KillHandle;
+use crate::runtime::Route;
+use crate::shutdown::{Shutdown, ShutdownPhase};
+use crate::state::LiveState;
+use crate::stream::ClientStream;
+
+/// Runs the session of an authenticated client until it leaves or the proxy shuts down.
+pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Shutdown) {
+    let mut route = route;
+    let wire = MySqlWire {
+        caps: (login.caps & MIRRORED_CAPS).0,
+        collation: login.collation,
+    };
+    route.target.mysql = wire;
+    route.key.variant = wire.caps ^ (u64::from(wire.collation) << 56);
+    let pool = state
+        .mysql_pools
+        .get_or_create(&route.key, &route.target, &route.settings);
+    let runtime = state.runtime();
+    let max_packet = runtime.config.proxy.max_client_message_bytes as usize;
+    drop(runtime);
+    let mut session = Session {
+        transaction_mode: pool.mode() == PoolMode::Transaction,
+        decoder: PacketDecoder::new(max_packet),
+        schema: login.schema.clone(),
+        login_schema: route.target.database.clone(),
+        state,
+        client: login.stream,
+        cbuf: login.buf,
+        out: BytesMut::with_capacity(8192),
+        caps: login.caps,
+        user: login.user,
+        peer: login.peer,
+        pool,
+        server: None,
+        pinned: None,
+        replay: Vec::new(),
+        status: ServerStatus::AUTOCOMMIT,
+        hold: 0,
+        statements: statements::Statements::default(),
+        kill: login.kill,
+        shutdown,
+    };
+    session.serve().await;
+    session.finish();
+}
+
+/// Commands after an auto-increment INSERT during which the server is kept, so that
+/// `SELECT LAST_INSERT_ID()` (or `ROW_COUNT()`, `FOUND_ROWS()`) reaches the same connection.
+const HOLD_AFTER_INSERT_ID: u32 = 5;
+
+pub(super) struct Session {
+    state: Arc<LiveState>,
+    client: ClientStream,
+    cbuf: BytesMut,
+    out: BytesMut,
+    decoder: PacketDecoder,
+    caps: Capabilities,
+    user: String,
+    peer: std::net::SocketAddr,
+    pool: Arc<MySqlPool>,
+    server: Option<MySqlGuard>,
+    transaction_mode: bool,
+    /// Why the session keeps its server (state that cannot be replayed), if it does.
+    pinned: Option<&'static str>,
+    /// Session-variable statements to run on every server this session is given.
+    replay: Vec<Bytes>,
+    /// The schema the client wants (`USE`, COM_INIT_DB, the handshake).
+    schema: Option<String>,
+    /// The schema servers of the pool log in with.
+    login_schema: String,
+    /// Status flags after the last response.
+    status: ServerStatus,
+    /// Commands left during which the server is kept (see [`HOLD_AFTER_INSERT_ID`]).
+    hold: u32,
+    /// Binary-protocol statements under proxy-issued ids (multiplexing mode).
+    statements: statements::Statements,
+    /// This session's connection id and the server thread it is on, for `KILL`.
+    kill: KillHandle,
+    shutdown: Shutdown,
+}
+
+impl Session {
+    async fn serve(&mut self) {
+        let signal = self.shutdown.session_signal();
+        loop {
+            let packet = loop {
+                match self.decoder.decode(&mut self.cbuf) {
+                    Ok(Some(p)) => break p,
+                    Ok(None) => {}
+                    Err(e) => {
+                        self.send_error(1153, "08S01", &format!("bad packet: {e}"), 1)
+                            .await;
+                        return;
+                    }
+                }
+                if self.state_is_idle() && signal.phase() >= ShutdownPhase::Draining {
+                    self.send_error(1053, "08S01", "Server shutdown in progress", 0)
+                        .await;
+                    return;
+                }
+                let wait = if self.state_is_idle() {
+                    ShutdownPhase::Draining
+                } else {
+                    ShutdownPhase::Forced
+                };
+                tokio::select! {
+                    biased;
+                    r = self.client.read_buf(&mut self.cbuf) => match r {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    },
+                    () = signal.reached(wait) => {
+                        self.send_error(1053, "08S01", "Server shutdown in progress", 0)
+                            .await;
+                        return;
+                    }
+                }
+            };
+            if self.kill.killed() {
+                self.send_error(1927, "70100", "Connection was killed", 1)
+                    .await;
+                return;
+            }
+            if packet.seq() != 0 {
+                self.send_error(1156, "08S01", "Got packets out of order", 1)
+                    .await;
+                return;
+            }
+            let flow = self.on_command(packet).await;
+            if let command::Flow::Close = flow {
+                if !self.out.is_empty() {
+                    let _ = self.client.send(&self.out).await;
+                }
+                return;
+            }
+            if !self.out.is_empty() {
+                if self.client.send(&self.out).await.is_err() {
+                    return;
+                }
+                self.out.clear();
+            }
+            self.maybe_release();
+        }
+    }
+
+    /// No transaction open and nothing pinned: a shutdown may end the session now.
+    fn state_is_idle(&self) -> bool {
+        !self.status.contains(ServerStatus::IN_TRANS)
+    }
+
+    /// Queues an ERR packet with sequence id `seq`.
+    fn queue_error(&mut self, code: u16, sqlstate: &str, message: &str, seq: u8) {
+        let mut payload = BytesMut::with_capacity(16 + message.len());
+        ErrPacket::new(code, sqlstate, Bytes::copy_from_slice(message.as_bytes()))
+            .write(&mut payload);
+        let mut seq = seq;
+        write_packet(&mut self.out, &mut seq, &payload);
+    }
+
+    async fn send_error(&mut self, code: u16, sqlstate: &str, message: &str, seq: u8) {
+        self.queue_error(code, sqlstate, message, seq);
+        let _ = self.client.send(&self.out).await;
+        self.out.clear();
+    }
+
+    /// Queues an OK packet (sequence 1) answering a command the proxy handles itself.
+    fn queue_ok(&mut self) {
+        let ok = OkPacket {
+            header: 0,
+            affected_rows: 0,
+            last_insert_id: 0,
+            status: self.status,
+            warnings: 0,
+            info: Bytes::new(),
+            session_state: None,
+        };
+        let mut payload = BytesMut::with_capacity(16);
+        ok.write(&mut payload, self.caps);
+        let mut seq = 1;
+        write_packet(&mut self.out, &mut seq, &payload);
+    }
+
+    /// In transaction mode, gives the server back when no transaction is open and nothing
+    /// keeps it.
+    fn maybe_release(&mut self) {
+        if !self.transaction_mode || self.pinned.is_some() || self.hold > 0 {
+            return;
+        }
+        if self.status.contains(ServerStatus::IN_TRANS) {
+            return;
+        }
+        if let Some(g) = self.server.take() {
+            self.kill.set_target(None);
+            g.release();
+        }
+    }
+
+    /// Returns the server when the client leaves. An open transaction is rolled back by the
+    /// reset (COM_RESET_CONNECTION) that runs before anyone else gets the connection.
+    fn finish(&mut self) {
+        self.kill.set_target(None);
+        if let Some(mut g) = self.server.take() {
+            if self.status.contains(ServerStatus::IN_TRANS) || self.pinned.is_some() {
+                g.server().mark_needs_reset();
+            }
+            g.release();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The session's link to a server: checking one out (and bringing it to the client's session
+//! state: schema and replayed `SET`s), sending a command, and relaying the response to the
+//! client packet by packet until the tracker says it is complete.
+
+use articdbm_wire_mysql::{Progress, ResponseTracker, ServerStatus};
+
+use super::Session;
+use crate::error::{BackendError, PoolError};
+use crate::mysql::kill::KillTarget;
+
+/// Replies are written to the client once this much is queued (large results stream).
+const FLUSH_BYTES: usize = 64 * 1024;
+
+/// How a relayed command ended.
+pub(super) enum Relay {
+    /// The response is complete; the tracker holds what it saw.
+    Done(Box<ResponseTracker>),
+    /// The server was lost; the client was told (ERR 2013).
+    Lost,
+    /// The client went away while the response was being written.
+    ClientGone,
+    /// The command was not sent: the client was answered with an error.
+    Refused,
+}
+
+impl Session {
+    /// Checks out a server if none is attached, and brings it to the client's session state.
+    pub(super) async fn attach(&mut self) -> Result<(), PoolError> {
+        if self.server.is_some() {
+            return Ok(());
+        }
+        let mut guard = self.pool.checkout().await?;
+        let server = guard.server();
+        let schema_differs = self
+            .schema
+            .as_deref()
+            .is_some_and(|s| s != self.login_schema);
+        if schema_differs {
+            server.mark_schema_changed();
+        }
+        if !self.replay.is_empty() {
+            server.mark_needs_reset();
+        }
+        let mut setup = Vec::new();
+        if let Some(schema) = self.schema.as_deref().filter(|_| schema_differs) {
+            let mut p = Vec::with_capacity(schema.len() + 1);
+            p.push(0x02);
+            p.extend_from_slice(schema.as_bytes());
+            setup.push(p);
+        }
+        for stmt in &self.replay {
+            let mut p = Vec::with_capacity(stmt.len() + 1);
+            p.push(0x03);
+            p.extend_from_slice(stmt);
+            setup.push(p);
+        }
+        for command in setup {
+            if let Err(e) = server.command(&command).await {
+                return Err(match e {
+                    BackendError::MySql { .. } => {
+                        // The statement failed on this server as it did not for the client:
+                        // its state is unknown.
+                        guard.discard();
+                        PoolError::Backend(e)
+                    }
+                    other => {
+                        guard.discard();
+                        other.into()
+                    }
+                });
+            }
+        }
+        self.kill.set_target(Some(KillTarget {
+            target: guard.pool().target().clone(),
+            thread_id: guard.server().thread_id(),
+        }));
+        self.server = Some(guard);
+        Ok(())
+    }
+
+    /// Sends `raw` (the client's packets, as received) and relays the response. With
+    /// `client_stmt_id`, a PREPARE_OK in the response is passed on with that statement id
+    /// instead of the server's (the only byte change ever made to a relayed packet).
+    pub(super) async fn relay(
+        &mut self,
+        raw: &[u8],
+        payload: &[u8],
+        mut client_stmt_id: Option<u32>,
+    ) -> Relay {
+        let Some(g) = self.server.as_mut() else {
+            return Relay::Lost;
+        };
+        let server = g.server();
+        let mut tracker = match ResponseTracker::new(payload, server.caps(), server.status()) {
+            Ok(t) => t,
+            Err(e) => {
+                self.queue_error(1047, "08S01", &format!("Unknown command: {e}"), 1);
+                return Relay::Refused;
+            }
+        };
+        server.out().extend_from_slice(raw);
+        if let Err(e) = server.flush().await {
+            return self.lose(&format!(
+                "Lost connection to MySQL server during query ({e})"
+            ));
+        }
+        loop {
+            let Some(g) = self.server.as_mut() else {
+                return Relay::Lost;
+            };
+            let server = g.server();
+            let packet = match server.next_buffered() {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    if self.out.len() >= FLUSH_BYTES {
+                        if self.client.send(&self.out).await.is_err() {
+                            return Relay::ClientGone;
+                        }
+                        self.out.clear();
+                    }
+                    let Some(g) = self.server.as_mut() else {
+                        return Relay::Lost;
+                    };
+                    match g.server().fill().await {
+                        Ok(0) => {
+                            return self.lose("Lost connection to MySQL server during query");
+                        }
+                        Ok(_) => continue,
+                        Err(e) => {
+                            return self.lose(&format!(
+                                "Lost connection to MySQL server during query ({e})"
+                            ));
+                        }
+                    }
+                }
+                Err(e) => {
+                    return self.lose(&format!("Lost connection to MySQL server: {e}"));
+                }
+            };
+            let progress = match tracker.feed(packet.payload()) {
+                Ok(p) => p,
+                Err(e) => return self.lose(&format!("server sent an invalid reply: {e}")),
+            };
+            let at = self.out.len();
+            self.out.extend_from_slice(packet.raw());
+            if let Some(id) = client_stmt_id.take()
+                && packet.first() == Some(0x00)
+                && let Some(slot) = self.out.get_mut(at + 5..at + 9)
+            {
+                // PREPARE_OK, the first packet: [header 4][0x00][statement id 4]...
+                slot.copy_from_slice(&id.to_le_bytes());
+            }
+            match progress {
+                Progress::NeedMore => {}
+                Progress::Done => break,
+                Progress::AwaitClient => {
+                    // LOCAL INFILE is never negotiated with servers; anything else is a server
+                    // the proxy cannot follow.
+                    return self.lose("server asked for client data the proxy does not relay");
+                }
+            }
+        }
+        if let Some(status) = tracker.final_status()
+            && let Some(g) = self.server.as_mut()
+        {
+            g.server().set_status(status);
+            self.status = status;
+        }
+        Relay::Done(Box::new(tracker))
+    }
+
+    /// The server failed mid-command: it is closed and the client gets ERR 2013. The session
+    /// survives in transaction mode; its open transaction is gone with the server.
+    fn lose(&mut self, reason: &str) -> Relay {
+        tracing::warn!(user = %self.user, %reason, "server connection lost");
+        if let Some(g) = self.server.take() {
+            g.discard();
+        }
+        self.kill.set_target(None);
+        self.pinned = None;
+        self.hold = 0;
+        self.status = ServerStatus::AUTOCOMMIT;
+        // The reply may have been cut anywhere: what was queued of it is dropped.
+        self.out.clear();
+        self.queue_error(2013, "HY000", reason, 1);
+        Relay::Lost
+    }
+
+    /// Sends a command whose response the client does not wait for (COM_STMT_CLOSE,
+    /// COM_STMT_SEND_LONG_DATA).
+    pub(super) async fn send_only(&mut self, raw: &[u8]) -> Result<(), std::io::Error> {
+        match self.server.as_mut() {
+            Some(g) => {
+                let server = g.server();
+                server.out().extend_from_slice(raw);
+                server.flush().await
+            }
+            None => Ok(()),
+        }
+    }
+}
