@@ -216,6 +216,11 @@ impl Session {
         if !self.inspect(&sql, StatementSource::Prepare) {
             return Flow::Continue;
         }
+        // What the statement will do when executed is known now (SET and USE cannot be
+        // prepared; anything unmovable pins from here on).
+        if let MySqlEffect::Pin(why) = classify(&sql) {
+            self.pin(why);
+        }
         if self.transaction_mode {
             self.prepare_mapped(packet, payload, Bytes::from(sql.into_bytes()))
                 .await;

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Runs the MySQL real-client checks through a real ArticDBM proxy in front of the real MariaDB
+# (127.0.0.1:3306): the mysql CLI (mysql_native_password and caching_sha2_password logins, wrong
+# password, TLS with the CA verified), then the driver suites of integration/mysql (PyMySQL,
+# mysqlclient, mysql-connector-python binary protocol, mysql2, MariaDB Connector/J with server
+# prepares, session-state isolation) in transaction (multiplexing) mode, and the Python suite
+# again in session mode over TLS. A clean SIGTERM ends each proxy.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export ARTICDBM_BIN="${ARTICDBM_BIN:-$root/target/debug/articdbm}"
+. "$here/lib-proxy.sh"
+[ -x "$ARTICDBM_BIN" ] || (cd "$root" && cargo build -q -p articdbm) || exit 2
+"$here/mysql/install.sh" >/dev/null || { echo "mysql-through-proxy: install failed" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+make_tls "$work"
+native_pw=$(random_password)
+sha_pw=$(random_password)
+native_v=$(printf '%s' "$native_pw" | "$ARTICDBM_BIN" hash-password --method mysql-native | tail -n 1)
+sha_v=$(printf '%s' "$sha_pw" | "$ARTICDBM_BIN" hash-password --method caching-sha2 | tail -n 1)
+db=articdbm_it
+status=0
+summary=()
+
+# write_mysql_config FILE PG_PORT MYSQL_PORT MODE
+write_mysql_config() {
+  cat >"$1" <<CONF
+[proxy]
+pg_listen = "127.0.0.1:$2"
+mysql_listen = "127.0.0.1:$3"
+shutdown_grace_secs = 10
+
+[tls]
+mode = "optional"
+cert = "$work/server.pem"
+key = "$work/server.key"
+
+[pool]
+mode = "$4"
+size = 10
+checkout_timeout_secs = 20
+
+[users.app]
+mysql_password = "$native_v"
+
+[users.app_sha]
+mysql_password = "$sha_v"
+
+[databases.$db]
+kind = "mysql"
+host = "127.0.0.1"
+user = "root"
+CONF
+}
+
+# start_mysql_proxy CONFIG MYSQL_PORT LOG: like start_proxy, waiting for the MySQL port.
+start_mysql_proxy() {
+  (ulimit -n "$(ulimit -Hn)" 2>/dev/null
+   ARTICDBM_LOGGING__LEVEL="${ARTICDBM_LOGGING__LEVEL:-info}" exec "$ARTICDBM_BIN" proxy --config "$1") >"$3" 2>&1 &
+  PROXY_PID=$!
+  for _ in $(seq 1 100); do
+    if (echo >"/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    kill -0 "$PROXY_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "proxy did not start; log:" >&2
+  cat "$3" >&2
+  return 1
+}
+
+mysql -uroot -e "CREATE DATABASE IF NOT EXISTS $db; CREATE DATABASE IF NOT EXISTS ${db}_other"
+
+for mode in transaction session; do
+  pg_port=$(free_port)
+  my_port=$(free_port)
+  write_mysql_config "$work/$mode.toml" "$pg_port" "$my_port" "$mode"
+  echo "=== ArticDBM (MySQL front end) in $mode mode on 127.0.0.1:$my_port"
+  start_mysql_proxy "$work/$mode.toml" "$my_port" "$work/$mode.log" || { status=1; continue; }
+
+  cli_fail=0
+  check_cli() { # label expect(ok|1045) user password [extra mysql args...]
+    local label=$1 expect=$2 user=$3 pw=$4; shift 4
+    local out
+    out=$(MYSQL_PWD=$pw mysql -h 127.0.0.1 -P "$my_port" -u "$user" "$@" -N -e "SELECT 'in'" "$db" 2>&1)
+    if [ "$expect" = ok ] && [ "$out" = in ]; then echo "  ok   mysql: $label"
+    elif [ "$expect" = 1045 ] && grep -q '^ERROR 1045 (28000)' <<<"$out"; then echo "  ok   mysql: $label (1045)"
+    else echo "  FAIL mysql: $label: $out"; cli_fail=1; fi
+  }
+  check_cli "mysql_native_password" ok app "$native_pw"
+  check_cli "caching_sha2_password" ok app_sha "$sha_pw"
+  check_cli "wrong password" 1045 app wrong
+  check_cli "unknown user" 1045 nobody "$native_pw"
+  check_cli "TLS, CA verified" ok app "$native_pw" --ssl-ca="$work/ca.pem" --ssl-verify-server-cert
+  [ $cli_fail = 0 ] && summary+=("mysql-cli($mode): ok") || { summary+=("mysql-cli($mode): FAILED"); status=1; }
+
+  export MYSQL_HOST=127.0.0.1 MYSQL_PORT=$my_port MYSQL_USER=app MYSQL_PASSWORD=$native_pw \
+    MYSQL_DATABASE=$db MYSQL_VIA_PROXY=1
+  if [ "$mode" = transaction ]; then
+    suites=(python node java)
+    tls=(MYSQL_SSL=0)
+  else
+    suites=(python)
+    tls=(MYSQL_SSL=1 MYSQL_SSL_CA="$work/ca.pem")
+  fi
+  if env "${tls[@]}" "$here/mysql/run-drivers.sh" "${suites[@]}"; then
+    summary+=("mysql-drivers($mode): ok")
+  else
+    summary+=("mysql-drivers($mode): FAILED"); status=1
+    echo "--- proxy log ($mode), last 80 lines:"; tail -n 80 "$work/$mode.log"
+  fi
+  if stop_proxy; then summary+=("shutdown($mode): ok"); else summary+=("shutdown($mode): FAILED"); status=1; fi
+done
+
+echo
+echo "=== summary"
+printf '  %s\n' "${summary[@]}"
+exit $status
