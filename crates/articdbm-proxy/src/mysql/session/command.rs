@@ -41,6 +41,11 @@ impl Session {
                 let schema = ComInitDb::decode(&payload)
                     .ok()
                     .and_then(|c| c.schema().ok().map(str::to_string));
+                if let Some(s) = schema.as_deref()
+                    && !self.may_use_schema(s)
+                {
+                    return Flow::Continue;
+                }
                 let ok = self.forward(&packet, &payload).await;
                 if let Some(g) = self.server.as_mut() {
                     g.server().mark_schema_changed();
@@ -180,6 +185,11 @@ impl Session {
             return self.kill_command(id, query_only).await;
         }
         let effect = classify(sql);
+        if let MySqlEffect::Schema(schema) = &effect
+            && !self.may_use_schema(schema)
+        {
+            return Flow::Continue;
+        }
         let sql_bytes = query.sql_bytes().clone();
         if let MySqlEffect::Pin(why) = effect {
             self.pin(why);
@@ -228,6 +238,30 @@ impl Session {
             self.forward(packet, payload).await;
         }
         Flow::Continue
+    }
+
+    /// Whether the user may switch to `schema` (`USE`, COM_INIT_DB): the same database
+    /// permissions as at login. When not, the client gets ERR 1044 and stays where it is.
+    fn may_use_schema(&mut self, schema: &str) -> bool {
+        let allowed = self
+            .state
+            .runtime()
+            .users
+            .get(&self.user)
+            .is_some_and(|u| u.may_use_database(schema));
+        if !allowed {
+            self.queue_error(
+                1044,
+                "42000",
+                &format!(
+                    "Access denied for user '{}'@'{}' to database '{schema}'",
+                    self.user,
+                    self.peer.ip()
+                ),
+                1,
+            );
+        }
+        allowed
     }
 
     /// Keeps the current (or next) server for the rest of the session.
