@@ -3,8 +3,9 @@
 # (127.0.0.1:3306): the mysql CLI (mysql_native_password and caching_sha2_password logins, wrong
 # password, TLS with the CA verified), then the driver suites of integration/mysql (PyMySQL,
 # mysqlclient, mysql-connector-python binary protocol, mysql2, MariaDB Connector/J with server
-# prepares, session-state isolation) in transaction (multiplexing) mode, and the Python suite
-# again in session mode over TLS. A clean SIGTERM ends each proxy.
+# prepares, session-state isolation) and sysbench (oltp_point_select, oltp_read_write: no error,
+# tables identical through the proxy and direct) in transaction (multiplexing) mode, and the
+# Python suite again in session mode over TLS. A clean SIGTERM ends each proxy.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -70,6 +71,30 @@ start_mysql_proxy() {
   return 1
 }
 
+# sysbench_check PORT: oltp_point_select and oltp_read_write through the proxy, any error fatal
+# except the server's own deadlock/lock-wait errors (1213, 1205: oltp_read_write at 8 threads
+# causes them against the server directly too; sysbench retries those transactions and counts
+# them), then the tables read through the proxy and directly must be identical.
+sysbench_check() {
+  local port=$1 sb=(--mysql-host=127.0.0.1 --mysql-db="$db" --tables=2 --table-size=2000)
+  sysbench oltp_read_write "${sb[@]}" --mysql-port=3306 --mysql-user=root cleanup >/dev/null 2>&1
+  sysbench oltp_read_write "${sb[@]}" --mysql-port=3306 --mysql-user=root prepare >/dev/null || return 1
+  local t out
+  for t in oltp_point_select oltp_read_write; do
+    out=$(sysbench "$t" "${sb[@]}" --mysql-port="$port" --mysql-user=app --mysql-password="$native_pw" \
+      --threads=8 --time=5 --mysql-ignore-errors=1213,1205 run 2>&1) || { echo "  FAIL sysbench $t:"; tail -n 20 <<<"$out"; return 1; }
+    echo "  ok   sysbench $t: $(grep -E 'transactions:' <<<"$out" | xargs), $(grep -E 'ignored errors:' <<<"$out" | xargs)"
+  done
+  local q="SELECT COUNT(*), SUM(k), BIT_XOR(CRC32(c)) FROM sbtest1 UNION ALL SELECT COUNT(*), SUM(k), BIT_XOR(CRC32(c)) FROM sbtest2"
+  local via direct
+  via=$(MYSQL_PWD=$native_pw mysql -h 127.0.0.1 -P "$port" -u app -N -e "$q" "$db" 2>&1)
+  direct=$(mysql -h 127.0.0.1 -P 3306 -u root -N -e "$q" "$db" 2>&1)
+  sysbench oltp_read_write "${sb[@]}" --mysql-port=3306 --mysql-user=root cleanup >/dev/null 2>&1
+  if [ "$via" = "$direct" ]; then echo "  ok   sysbench tables identical through the proxy and direct"; return 0; fi
+  echo "  FAIL sysbench tables differ: via proxy [$via] direct [$direct]"
+  return 1
+}
+
 mysql -uroot -e "CREATE DATABASE IF NOT EXISTS $db; CREATE DATABASE IF NOT EXISTS ${db}_other"
 
 for mode in transaction session; do
@@ -109,6 +134,9 @@ for mode in transaction session; do
   else
     summary+=("mysql-drivers($mode): FAILED"); status=1
     echo "--- proxy log ($mode), last 80 lines:"; tail -n 80 "$work/$mode.log"
+  fi
+  if [ "$mode" = transaction ]; then
+    if sysbench_check "$my_port"; then summary+=("sysbench($mode): ok"); else summary+=("sysbench($mode): FAILED"); status=1; fi
   fi
   if stop_proxy; then summary+=("shutdown($mode): ok"); else summary+=("shutdown($mode): FAILED"); status=1; fi
 done
