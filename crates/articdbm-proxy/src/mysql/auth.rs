@@ -32,7 +32,12 @@ pub struct Attempt<'a> {
     /// The client's address as MySQL prints it in errors (`'user'@'host'`).
     pub host: &'a str,
     pub user: Option<&'a RuntimeUser>,
+    /// The nonce the client's first response was computed over (the handshake's, or for
+    /// COM_CHANGE_USER the one in force on the connection).
     pub nonce: &'a [u8; 20],
+    /// The nonce an AuthSwitchRequest carries: the handshake's at login, a fresh one for
+    /// COM_CHANGE_USER (as MySQL generates a new scramble there).
+    pub switch_nonce: &'a [u8; 20],
 }
 
 /// The verifier that decides a login, and how.
@@ -44,7 +49,9 @@ enum Check<'a> {
 }
 
 /// Runs the exchange after the handshake response. `seq` is the sequence id of our next
-/// packet; on success returns the id the final OK must carry (the OK is not sent).
+/// packet; on success returns the id the final OK must carry (the OK is not sent) and the
+/// nonce in force afterwards (the switch nonce when the plugin was switched: clients keep
+/// it for a later COM_CHANGE_USER).
 pub async fn authenticate(
     stream: &mut ClientStream,
     buf: &mut BytesMut,
@@ -53,10 +60,11 @@ pub async fn authenticate(
     response: &HandshakeResponse41,
     attempt: Attempt<'_>,
     mut seq: u8,
-) -> Result<u8, LoginError> {
+) -> Result<(u8, [u8; 20]), LoginError> {
     let target = target_plugin(attempt.user, runtime.mysql_default_plugin);
     let client_plugin = client_plugin(response);
     let mut data = response.auth_response.clone();
+    let mut nonce = attempt.nonce;
     if client_plugin != target.as_str() {
         if !response.capabilities.contains(Capabilities::PLUGIN_AUTH) {
             return Err(LoginError::refused(
@@ -69,7 +77,8 @@ pub async fn authenticate(
         }
         let mut out = BytesMut::with_capacity(64);
         let mut w = PacketWriter::new(&mut out, &mut seq);
-        AuthSwitchRequest::write(&mut w, target.as_str(), attempt.nonce);
+        nonce = attempt.switch_nonce;
+        AuthSwitchRequest::write(&mut w, target.as_str(), nonce);
         w.finish();
         send(stream, &out).await?;
         let packet = read_packet(stream, buf, decoder, seq).await?;
@@ -81,7 +90,6 @@ pub async fn authenticate(
         refusal: Refusal::access_denied(attempt.user_name, attempt.host, used_password),
     };
     let used_password = !data.is_empty();
-    let nonce = attempt.nonce;
     let check = match (attempt.user, target) {
         (Some(u), _) => match &u.mysql_verifier {
             Some(PasswordVerifier::Native(v)) => Check::Native(v.clone()),
@@ -98,24 +106,23 @@ pub async fn authenticate(
         ),
     };
     let known = attempt.user.is_some();
-    match check {
+    let seq = match check {
         Check::Native(v) => {
             if known && v.verify_scramble(nonce, &data) {
-                Ok(seq)
+                seq
             } else {
-                Err(denied(seq, used_password))
+                return Err(denied(seq, used_password));
             }
         }
         Check::Sha2Fast(v) => {
             if !(known && v.verify_scramble(nonce, &data)) {
                 return Err(denied(seq, used_password));
             }
-            if data.is_empty() {
-                // The empty password: no fast-auth byte, just OK.
-                return Ok(seq);
+            if !data.is_empty() {
+                // (The empty password: no fast-auth byte, just OK.)
+                more_data(stream, &mut seq, &[FAST_AUTH_SUCCESS]).await?;
             }
-            more_data(stream, &mut seq, &[FAST_AUTH_SUCCESS]).await?;
-            Ok(seq)
+            seq
         }
         Check::Sha2Full(user) => {
             if data.is_empty() {
@@ -124,11 +131,12 @@ pub async fn authenticate(
             more_data(stream, &mut seq, &[PERFORM_FULL_AUTHENTICATION]).await?;
             let password = full_auth(stream, buf, decoder, runtime, nonce, &mut seq).await?;
             match password {
-                Some(pw) if user.verify_cleartext(&pw) => Ok(seq),
-                _ => Err(denied(seq, true)),
+                Some(pw) if user.verify_cleartext(&pw) => seq,
+                _ => return Err(denied(seq, true)),
             }
         }
-    }
+    };
+    Ok((seq, *nonce))
 }
 
 /// The plugin a user must authenticate with.

@@ -46,7 +46,7 @@ pub async fn handle_client(
     let runtime = state.runtime();
     let deadline = tokio::time::Instant::now() + runtime.config.proxy.auth_timeout();
     let login = tokio::time::timeout_at(deadline, login(tcp, peer, &state, &runtime)).await;
-    let Ok(Some((login, route, client))) = login else {
+    let Ok(Some((login, route))) = login else {
         if login.is_err() {
             state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
             tracing::info!(%peer, "MySQL login timed out");
@@ -55,7 +55,6 @@ pub async fn handle_client(
     };
     drop(runtime);
     super::session::run(state, login, route, shutdown).await;
-    drop(client);
 }
 
 /// Handshake to OK. `None` when the client was refused (the ERR has been sent) or left.
@@ -64,7 +63,7 @@ async fn login(
     peer: SocketAddr,
     state: &Arc<LiveState>,
     runtime: &Arc<RuntimeConfig>,
-) -> Option<(Login, Route, ClientSlot)> {
+) -> Option<(Login, Route)> {
     let mut buf = BytesMut::with_capacity(1024);
     let nonce = generate_nonce();
     // What clients see as their connection id: issued by the kill registry, so that
@@ -91,11 +90,19 @@ async fn login(
         runtime,
         &response,
         &nonce,
+        &nonce,
         hello.seq,
     )
     .await
     {
-        Ok((mut seq, user_name, schema, route, client)) => {
+        Ok(Authorized {
+            mut seq,
+            user_name,
+            schema,
+            route,
+            client,
+            nonce,
+        }) => {
             let caps = response.capabilities & offered(runtime.tls.is_some());
             let mut out = BytesMut::with_capacity(32);
             write_login_ok(&mut out, &mut seq, caps);
@@ -110,8 +117,10 @@ async fn login(
                 schema,
                 peer,
                 kill,
+                nonce,
+                client,
             };
-            Some((login, route, client))
+            Some((login, route))
         }
         Err(e) => {
             e.report(&mut stream).await;
@@ -120,11 +129,25 @@ async fn login(
     }
 }
 
-type Authorized = (u8, String, Option<String>, Route, ClientSlot);
+/// A client that may proceed: what the login (or COM_CHANGE_USER) decided.
+pub(super) struct Authorized {
+    /// The sequence id the final OK carries.
+    pub seq: u8,
+    pub user_name: String,
+    /// The schema the client asked for, if any.
+    pub schema: Option<String>,
+    pub route: Route,
+    /// The client's place, counted against the user's connection limit.
+    pub client: ClientSlot,
+    /// The nonce in force after the exchange (see [`authenticate`]).
+    pub nonce: [u8; 20],
+}
 
-/// Transport requirement, authentication, database permission and route, user limit.
+/// Transport requirement, authentication, database permission and route, user limit; for a
+/// login and for COM_CHANGE_USER alike. `nonce` is what the client's response was computed
+/// over, `switch_nonce` what an AuthSwitchRequest carries.
 #[allow(clippy::too_many_arguments)]
-async fn authorize(
+pub(super) async fn authorize(
     stream: &mut ClientStream,
     buf: &mut BytesMut,
     peer: SocketAddr,
@@ -132,6 +155,7 @@ async fn authorize(
     runtime: &Arc<RuntimeConfig>,
     response: &articdbm_wire_mysql::frontend::HandshakeResponse41,
     nonce: &[u8; 20],
+    switch_nonce: &[u8; 20],
     seq: u8,
 ) -> Result<Authorized, LoginError> {
     if runtime.tls_required && !stream.is_tls() {
@@ -153,15 +177,17 @@ async fn authorize(
         host: &host,
         user,
         nonce,
+        switch_nonce,
     };
-    let seq = match authenticate(stream, buf, &decoder, runtime, response, attempt, seq).await {
-        Ok(seq) => seq,
-        Err(e) => {
-            state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(%peer, user = %user_name, error = %e, "MySQL authentication failed");
-            return Err(e);
-        }
-    };
+    let (seq, nonce) =
+        match authenticate(stream, buf, &decoder, runtime, response, attempt, seq).await {
+            Ok(done) => done,
+            Err(e) => {
+                state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(%peer, user = %user_name, error = %e, "MySQL authentication failed");
+                return Err(e);
+            }
+        };
     let Some(user) = user else {
         // Unreachable: unknown users never authenticate; refuse like a wrong password.
         return Err(LoginError::Refused {
@@ -211,5 +237,12 @@ async fn authorize(
             ),
         ));
     };
-    Ok((seq, user_name, schema, route, client))
+    Ok(Authorized {
+        seq,
+        user_name,
+        schema,
+        route,
+        client,
+        nonce,
+    })
 }

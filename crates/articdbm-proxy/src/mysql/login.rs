@@ -7,6 +7,7 @@ use articdbm_wire_mysql::Capabilities;
 use bytes::BytesMut;
 
 use super::kill::KillHandle;
+use crate::state::ClientSlot;
 use crate::stream::ClientStream;
 
 /// An authenticated MySQL client, ready for commands.
@@ -26,4 +27,9 @@ pub struct Login {
     /// The connection id announced in the handshake (from `state.mysql_kills.register()`),
     /// with the user already set.
     pub kill: KillHandle,
+    /// The nonce in force (the handshake's, or an AuthSwitchRequest's): COM_CHANGE_USER
+    /// scrambles are computed over it.
+    pub nonce: [u8; 20],
+    /// The client's place in the client list and the user's connection count.
+    pub client: ClientSlot,
 }

@@ -11,7 +11,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use articdbm_proxy::{AllowAll, Listeners, LiveState, RuntimeConfig, ShutdownTrigger};
+use articdbm_proxy::{
+    AllowAll, Listeners, LiveState, RuntimeConfig, ShutdownTrigger, StatementInspector,
+};
 use articdbm_wire_mysql::auth::{CachingSha2Verifier, NativeVerifier};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, OptsBuilder, SslOpts};
@@ -116,9 +118,14 @@ impl Drop for MyProxy {
 
 /// Starts `setup` (which should include [`mysql_toml`]) with a MySQL listener too.
 pub async fn start(setup: Setup) -> MyProxy {
+    start_inspected(setup, Arc::new(AllowAll)).await
+}
+
+/// [`start`] with `inspector` as the statement inspection seam.
+pub async fn start_inspected(setup: Setup, inspector: Arc<dyn StatementInspector>) -> MyProxy {
     let config = setup.config();
     let runtime = RuntimeConfig::build(config).expect("runtime config");
-    let state = LiveState::new(runtime, None, Arc::new(AllowAll));
+    let state = LiveState::new(runtime, None, inspector);
     let pg = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind pg");
@@ -257,5 +264,64 @@ pub fn parse_err(payload: &[u8]) -> (u16, String, String) {
             String::new(),
             String::from_utf8_lossy(&payload[3..]).into_owned(),
         )
+    }
+}
+
+/// MariaDB accounts with random names and one shared random password, with every privilege
+/// on one database; dropped when the guard goes away. For databases whose backend user is
+/// the client's own name (`user` not set), the proxy users get the same names.
+pub struct BackendUsers {
+    pub names: Vec<String>,
+    pub password: String,
+}
+
+impl BackendUsers {
+    pub async fn create(count: usize, db: &MyDb) -> BackendUsers {
+        let tag: u32 = rand::random();
+        let users = BackendUsers {
+            names: (0..count)
+                .map(|i| format!("adbm_cu{i}_{tag:08x}"))
+                .collect(),
+            password: format!("be-{:016x}", rand::random::<u64>()),
+        };
+        let mut root = direct().await;
+        for name in &users.names {
+            for sql in [
+                format!(
+                    "CREATE USER '{name}'@'127.0.0.1' IDENTIFIED BY '{}'",
+                    users.password
+                ),
+                format!("GRANT ALL ON `{}`.* TO '{name}'@'127.0.0.1'", db.name),
+            ] {
+                root.query_drop(&sql).await.expect("backend user setup");
+            }
+        }
+        let _ = root.disconnect().await;
+        users
+    }
+}
+
+impl Drop for BackendUsers {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.names);
+        let worker = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let mut conn = direct().await;
+                for name in names {
+                    let sql = format!("DROP USER IF EXISTS '{name}'@'127.0.0.1'");
+                    if let Err(e) = conn.query_drop(&sql).await {
+                        eprintln!("cleanup `{sql}` failed: {e}");
+                    }
+                }
+                let _ = conn.disconnect().await;
+            });
+        });
+        let _ = worker.join();
     }
 }

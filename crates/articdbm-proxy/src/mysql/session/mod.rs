@@ -49,7 +49,9 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
     let mut session = Session {
         transaction_mode: pool.mode() == PoolMode::Transaction,
         decoder: PacketDecoder::new(max_packet),
-        schema: login.schema.clone(),
+        // The client's database is the route's: servers log in with its backend schema
+        // (which differs from the client's name under a `dbname` mapping).
+        schema: login.schema.as_ref().map(|_| route.target.database.clone()),
         login_schema: route.target.database.clone(),
         state,
         client: login.stream,
