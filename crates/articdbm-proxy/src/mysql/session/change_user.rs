@@ -1,0 +1,136 @@
+//! COM_CHANGE_USER: the client logs in again as another (or the same) proxy user on the same
+//! connection. The new user is authenticated exactly like a login (the same `authorize`: the
+//! scramble is computed over the nonce in force on the connection, an AuthSwitchRequest
+//! carries a fresh one, caching_sha2 fast or full authentication) and passes the same checks
+//! (database permission, route, the per-user connection limit, to which the client's place
+//! moves). Then the session starts over as after COM_RESET_CONNECTION: replayed statements,
+//! schema, pins, statements and the server are dropped (the server is reset on its way back
+//! to the pool, so a backend session of the old user never serves the new one), and the
+//! route and pool are those of the new user and schema. Success is an OK; any failure is the
+//! login's ERR (1045 for a wrong password) and the connection is closed, as MySQL does.
+
+use std::sync::atomic::Ordering;
+
+use articdbm_config::PoolMode;
+use articdbm_wire_mysql::ServerStatus;
+use articdbm_wire_mysql::auth::generate_nonce;
+use articdbm_wire_mysql::frontend::{ComChangeUser, HandshakeResponse41};
+use bytes::Bytes;
+
+use super::command::Flow;
+use super::{Session, apply_wire, galera_monitor, statements};
+use crate::mysql::client::{Authorized, authorize};
+use crate::mysql::reply::write_login_ok;
+
+impl Session {
+    /// Handles COM_CHANGE_USER (`payload` is the whole command).
+    pub(super) async fn change_user(&mut self, payload: &Bytes) -> Flow {
+        let request = match ComChangeUser::decode(payload, self.caps) {
+            Ok(r) => r,
+            Err(e) => {
+                self.queue_error(1047, "08S01", &format!("malformed COM_CHANGE_USER: {e}"), 1);
+                return Flow::Close;
+            }
+        };
+        let collation = request
+            .charset
+            .and_then(|c| u8::try_from(c).ok())
+            .unwrap_or(self.route.target.mysql.collation);
+        let response = HandshakeResponse41 {
+            capabilities: self.caps,
+            max_packet_size: 0,
+            charset: collation,
+            username: request.username,
+            auth_response: request.auth_response,
+            database: Some(request.database),
+            auth_plugin: request.auth_plugin,
+            connect_attrs: request.connect_attrs,
+            zstd_level: None,
+        };
+        // The client's place is given up now: it is taken again for the new user (and the
+        // connection closes if that fails), so a user at its limit may change to itself.
+        drop(self.client_slot.take());
+        let runtime = self.state.runtime();
+        let switch_nonce = generate_nonce();
+        let exchange = authorize(
+            &mut self.client,
+            &mut self.cbuf,
+            self.peer,
+            &self.state,
+            &runtime,
+            &response,
+            &self.nonce,
+            &switch_nonce,
+            1,
+        );
+        let authorized =
+            match tokio::time::timeout(runtime.config.proxy.auth_timeout(), exchange).await {
+                Ok(Ok(a)) => a,
+                Ok(Err(e)) => {
+                    e.report(&mut self.client).await;
+                    return Flow::Close;
+                }
+                Err(_) => {
+                    self.state
+                        .counters
+                        .auth_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(peer = %self.peer, "MySQL COM_CHANGE_USER timed out");
+                    return Flow::Close;
+                }
+            };
+        drop(runtime);
+        let Authorized {
+            mut seq,
+            user_name,
+            schema,
+            mut route,
+            client,
+            nonce,
+        } = authorized;
+        tracing::debug!(from = %self.user, to = %user_name, "MySQL COM_CHANGE_USER");
+        self.start_over();
+        self.user = user_name;
+        self.kill.set_user(&self.user);
+        // The client's database is the route's (see `run`).
+        self.schema = schema.map(|_| route.target.database.clone());
+        self.nonce = nonce;
+        self.client_slot = Some(client);
+        let mut wire = self.route.target.mysql;
+        wire.collation = collation;
+        apply_wire(&mut route, wire);
+        self.login_schema = route.target.database.clone();
+        let galera = galera_monitor(&self.state, &route).await;
+        let first = match &galera {
+            Some(m) => route.on_galera_node(m.writer().unwrap_or(0), false),
+            None => None,
+        };
+        let first = first.as_ref().unwrap_or(&route);
+        self.pool =
+            self.state
+                .mysql_pools
+                .get_or_create(&first.key, &first.target, &first.settings);
+        self.transaction_mode = self.pool.mode() == PoolMode::Transaction;
+        self.galera = galera;
+        self.route = route;
+        write_login_ok(&mut self.out, &mut seq, self.caps);
+        Flow::Continue
+    }
+
+    /// Forgets the session's state and gives its server back, reset before anyone (this
+    /// client included) gets it again.
+    fn start_over(&mut self) {
+        self.replay.clear();
+        self.schema = None;
+        self.pinned = None;
+        self.hold = 0;
+        self.read_hint = false;
+        self.statements = statements::Statements::default();
+        self.kill.set_target(None);
+        if let Some(mut g) = self.server.take() {
+            g.server().mark_needs_reset();
+            g.release();
+        }
+        self.status = ServerStatus::AUTOCOMMIT;
+    }
+}
