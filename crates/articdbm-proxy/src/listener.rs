@@ -97,6 +97,7 @@ pub async fn serve(
     }
     state.pools.close_all();
     state.mysql_pools.close_all();
+    state.galera.stop_all();
 }
 
 /// The next connection on whichever listener has one (an absent listener never does).

@@ -10,14 +10,14 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use articdbm_config::{
-    Config, DatabaseConfig, DatabaseKind, MysqlAuthPlugin, PoolSettings, ResolvedDb, TlsMode,
-    TlsVersion,
+    BackendAddr, Config, DatabaseConfig, DatabaseKind, GaleraSettings, MysqlAuthPlugin,
+    PoolSettings, ResolvedDb, TlsMode, TlsVersion,
 };
 use articdbm_wire_mysql::auth::{PasswordVerifier as MysqlVerifier, RsaKeyPair};
 use articdbm_wire_pg::auth::PasswordVerifier;
 use tokio_rustls::TlsAcceptor;
 
-use crate::backend::pools::PoolKey;
+use crate::backend::pools::{NodeKey, PoolKey};
 use crate::backend::target::BackendTarget;
 use crate::tls;
 
@@ -103,6 +103,37 @@ pub struct Route {
     pub key: PoolKey,
     pub target: BackendTarget,
     pub settings: PoolSettings,
+    /// For a Galera cluster: its nodes and settings. `target` then names the first node; the
+    /// session places it on the node the cluster's monitor chooses (see
+    /// [`Route::on_galera_node`]).
+    pub galera: Option<GaleraRoute>,
+}
+
+/// The cluster part of a [`Route`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GaleraRoute {
+    pub nodes: Vec<BackendAddr>,
+    pub settings: GaleraSettings,
+}
+
+impl Route {
+    /// This route moved to Galera node `index` (writer, or reader when `reader`): the target
+    /// has that node's host and port (and a reader's `wsrep_sync_wait`), the key names the
+    /// node. `None` for a route that is not a Galera cluster or an index out of range.
+    pub fn on_galera_node(&self, index: usize, reader: bool) -> Option<Route> {
+        let galera = self.galera.as_ref()?;
+        let addr = galera.nodes.get(index)?;
+        let reader = reader && galera.settings.sync_wait > 0;
+        let mut route = self.clone();
+        route.target.host.clone_from(&addr.host);
+        route.target.port = addr.port;
+        route.target.mysql.sync_wait = if reader { galera.settings.sync_wait } else { 0 };
+        route.key.node = Some(NodeKey {
+            addr: addr.to_string(),
+            reader,
+        });
+        Some(route)
+    }
 }
 
 pub struct RuntimeConfig {
@@ -278,7 +309,7 @@ fn build_route(
 ) -> Route {
     let db: &DatabaseConfig = resolved.config;
     let user = db.backend_user(client_user).to_string();
-    // A Galera cluster's first node; the MySQL backend picks the node it really uses.
+    // A Galera cluster's first node; the session moves to the node the monitor picks.
     let (host, port) = match db.backends().into_iter().next() {
         Some(addr) => (addr.host, addr.port),
         None => (db.host().to_owned(), db.port()),
@@ -288,6 +319,7 @@ fn build_route(
             database: client_db.to_string(),
             user: user.clone(),
             variant: 0,
+            node: None,
         },
         target: BackendTarget {
             host,
@@ -298,6 +330,10 @@ fn build_route(
             mysql: Default::default(),
         },
         settings: config.pool_for(db),
+        galera: db.galera().map(|settings| GaleraRoute {
+            nodes: db.backends(),
+            settings,
+        }),
     }
 }
 

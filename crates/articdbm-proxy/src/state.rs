@@ -50,6 +50,8 @@ pub struct LiveState {
     pub pools: Pools<Server>,
     /// Pools of MySQL/MariaDB server connections.
     pub mysql_pools: Pools<MySqlServer>,
+    /// Node monitors of Galera clusters, started on first use.
+    pub galera: crate::backend::galera::GaleraMonitors,
     /// Connection ids of MySQL sessions, for `KILL`.
     pub mysql_kills: Arc<crate::mysql::kill::KillRegistry>,
     pub cancels: Arc<CancelRegistry>,
@@ -95,6 +97,7 @@ impl LiveState {
             source,
             pools: Pools::default(),
             mysql_pools: Pools::default(),
+            galera: Default::default(),
             mysql_kills: Arc::default(),
             cancels: Arc::new(CancelRegistry::default()),
             inspector,

@@ -1,6 +1,7 @@
 //! The MySQL backend connection against the real MariaDB (127.0.0.1:3306): login with
 //! `mysql_native_password` (right and wrong password), commands, COM_RESET_CONNECTION wiping
-//! session state, liveness, and a pool of such connections.
+//! session state, liveness, reading a text result set (`query_rows`), and a pool of such
+//! connections.
 
 use std::time::Duration;
 
@@ -22,8 +23,51 @@ fn target(user: &str, password: Option<&str>) -> BackendTarget {
         mysql: MySqlWire {
             caps: articdbm_proxy::backend::mysql::MIRRORED_CAPS.0,
             collation: 45,
+            sync_wait: 0,
         },
     }
+}
+
+#[tokio::test]
+async fn query_rows_reads_text_result_sets() {
+    let mut root = MySqlServer::connect(&target("root", None), TIMEOUT)
+        .await
+        .expect("root connects");
+    let rows = root
+        .query_rows("SELECT 1, NULL, 'x' UNION ALL SELECT 2, 'y', ''")
+        .await
+        .expect("query");
+    assert_eq!(
+        rows,
+        vec![
+            vec![Some("1".into()), None, Some("x".into())],
+            vec![Some("2".into()), Some("y".into()), Some(String::new())],
+        ]
+    );
+    assert!(
+        root.query_rows("DO 1")
+            .await
+            .expect("no result set")
+            .is_empty()
+    );
+    let rows = root
+        .query_rows("SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime','wsrep_ready')")
+        .await
+        .expect("status");
+    assert!(
+        rows.iter()
+            .any(|r| r.first() == Some(&Some("Uptime".into()))),
+        "{rows:?}"
+    );
+    match root.query_rows("SELECT * FROM no_such_db.t").await {
+        Err(BackendError::MySql { code, .. }) => assert!(code == 1049 || code == 1146, "{code}"),
+        other => panic!("expected a server error, got {other:?}"),
+    }
+    // The connection is still in step after the error.
+    assert_eq!(
+        root.query_rows("SELECT 'ok'").await.expect("after error"),
+        vec![vec![Some("ok".into())]]
+    );
 }
 
 /// A native-password user with a random name and password, dropped at the end of the test.

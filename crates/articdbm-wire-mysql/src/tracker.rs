@@ -448,6 +448,12 @@ impl ResponseTracker {
         self.state == State::Done
     }
 
+    /// Whether the tracker is reading the rows of a result set: a packet fed in this state
+    /// after which it still is was a row (the terminator or an ERR moves it on).
+    pub fn in_rows(&self) -> bool {
+        self.state == State::Rows
+    }
+
     /// The latest status flags the server sent (or the ones given at construction).
     pub fn status(&self) -> ServerStatus {
         self.status

@@ -2,6 +2,7 @@
 //! and keeping pools healthy.
 
 pub mod connection;
+pub mod galera;
 pub mod mysql;
 pub mod params;
 pub mod pool;

@@ -18,6 +18,20 @@ pub struct PoolKey {
     /// Distinguishes pools of one (database, user) whose connections differ in wire options
     /// (MySQL: see [`super::target::MySqlWire`]); zero for PostgreSQL.
     pub variant: u64,
+    /// For a database with several servers (a Galera cluster): which node this pool's
+    /// connections go to and for what, so that the pools of different nodes live side by side
+    /// instead of replacing each other. `None` for single-server databases.
+    pub node: Option<NodeKey>,
+}
+
+/// The node part of a [`PoolKey`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NodeKey {
+    /// The node's `host:port`.
+    pub addr: String,
+    /// A reader pool (its connections carry `wsrep_sync_wait`); writer pools and readers
+    /// without `galera_sync_wait` share the node's plain pool.
+    pub reader: bool,
 }
 
 #[derive(Debug)]
@@ -48,7 +62,16 @@ impl<C: Connection> Pools<C> {
             }
             p.close();
         }
-        let name = format!("{}/{}", key.database, key.user);
+        let name = match &key.node {
+            None => format!("{}/{}", key.database, key.user),
+            Some(n) => format!(
+                "{}/{}@{}{}",
+                key.database,
+                key.user,
+                n.addr,
+                if n.reader { "(r)" } else { "" }
+            ),
+        };
         let pool = Pool::start(name, target.clone(), settings.clone());
         map.insert(key.clone(), Arc::clone(&pool));
         pool

@@ -26,6 +26,9 @@ pub struct MySqlWire {
     pub caps: u64,
     /// Collation id of the client's handshake.
     pub collation: u8,
+    /// Galera reader pools: `wsrep_sync_wait` set on the connection after login and after
+    /// every reset (`0` = not set). Part of the target, so reader and writer pools differ.
+    pub sync_wait: u8,
 }
 
 impl std::fmt::Debug for BackendTarget {

@@ -47,6 +47,44 @@ pub fn classify(sql: &str) -> MySqlEffect {
     }
 }
 
+/// Whether a COM_QUERY text is one plain `SELECT` that may run on any synced Galera node:
+/// a single statement starting with `SELECT` that leaves no session state (see
+/// [`classify`]), takes no locks (`FOR UPDATE`, `LOCK IN SHARE MODE`, `FOR SHARE`), writes
+/// nothing (`INTO OUTFILE/DUMPFILE`, `NEXTVAL`/`SETVAL`) and reads nothing tied to its
+/// connection (`LAST_INSERT_ID()`, `ROW_COUNT()`, `FOUND_ROWS()`). Errs towards `false`: a
+/// version comment (`/*!`) or anything else unusual keeps the statement on the writer.
+pub fn is_read_only(sql: &str) -> bool {
+    let trimmed = sql.trim().trim_end_matches(';');
+    if trimmed.contains(';') {
+        return false;
+    }
+    let stmt = skip_comments(trimmed);
+    let first = stmt.split_ascii_whitespace().next().unwrap_or("");
+    if !first.eq_ignore_ascii_case("SELECT") || stmt.contains("/*!") {
+        return false;
+    }
+    if classify_one(stmt) != MySqlEffect::None {
+        return false;
+    }
+    const NOT_PLAIN: [&str; 10] = [
+        "for update",
+        "lock in share mode",
+        "for share",
+        " into ",
+        "nextval(",
+        "setval(",
+        "lastval(",
+        "last_insert_id(",
+        "row_count(",
+        "found_rows(",
+    ];
+    let flat: String = stmt
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    !NOT_PLAIN.iter().any(|k| contains_ignore_case(&flat, k))
+}
+
 fn classify_one(stmt: &str) -> MySqlEffect {
     let stmt = skip_comments(stmt);
     let mut words = stmt.split_ascii_whitespace();
@@ -190,6 +228,39 @@ mod tests {
             "select 1; set @a = 1",
         ] {
             assert!(matches!(classify(sql), MySqlEffect::Pin(_)), "{sql}");
+        }
+    }
+
+    #[test]
+    fn plain_selects_are_read_only() {
+        for sql in [
+            "SELECT 1",
+            "select id, name from t where id = 3;",
+            "/* app */ SELECT count(*) FROM orders",
+            "SELECT @@wsrep_node_name",
+            "select sleep(1)",
+        ] {
+            assert!(is_read_only(sql), "{sql}");
+        }
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "SELECT 1; SELECT 2",
+            "select * from t for update",
+            "SELECT * FROM t LOCK IN SHARE MODE",
+            "select * from t for\nshare",
+            "SELECT a INTO @x FROM t",
+            "SELECT * FROM t INTO OUTFILE '/tmp/x'",
+            "SELECT LAST_INSERT_ID()",
+            "select nextval(s)",
+            "SELECT GET_LOCK('a', 1)",
+            "SELECT CONNECTION_ID()",
+            "/*!40101 SET NAMES utf8 */",
+            "SELECT /*!50000 SQL_NO_CACHE */ 1",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "SHOW TABLES",
+            "",
+        ] {
+            assert!(!is_read_only(sql), "{sql}");
         }
     }
 

@@ -11,6 +11,7 @@ use articdbm_wire_mysql::ServerStatus;
 use articdbm_wire_mysql::auth::{AuthClient, ClientStep};
 use articdbm_wire_mysql::backend::{ErrPacket, HandshakeV10};
 use articdbm_wire_mysql::frontend::HandshakeResponse41;
+use articdbm_wire_mysql::resultset::TextRow;
 use articdbm_wire_mysql::writer::write_packet;
 use articdbm_wire_mysql::{Capabilities, Packet, PacketDecoder, Progress, ResponseTracker};
 use bytes::{Buf, Bytes, BytesMut};
@@ -77,6 +78,8 @@ pub struct MySqlServer {
     /// keeps the current schema, so the reset has to go back explicitly).
     login_schema: String,
     schema_changed: bool,
+    /// `wsrep_sync_wait` to restore after each reset (Galera readers), `0` = none.
+    sync_wait: u8,
 }
 
 /// A statement prepared on one server connection.
@@ -120,6 +123,7 @@ impl MySqlServer {
             prepared: HashMap::new(),
             login_schema: target.database.clone(),
             schema_changed: false,
+            sync_wait: target.mysql.sync_wait,
         };
         match tokio::time::timeout(timeout, server.login(target)).await {
             Ok(r) => r?,
@@ -129,6 +133,7 @@ impl MySqlServer {
                 });
             }
         }
+        server.apply_sync_wait().await?;
         Ok(server)
     }
 
@@ -263,6 +268,65 @@ impl MySqlServer {
             }),
             None => Ok(tracker),
         }
+    }
+
+    /// Runs a text query and returns the rows of its result sets, each field as text (`None`
+    /// for SQL NULL; invalid UTF-8 is replaced). For the proxy's own small queries (Galera
+    /// status), not for relaying.
+    pub async fn query_rows(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, BackendError> {
+        let mut payload = Vec::with_capacity(sql.len() + 1);
+        payload.push(0x03);
+        payload.extend_from_slice(sql.as_bytes());
+        let mut seq = 0;
+        write_packet(&mut self.wbuf, &mut seq, &payload);
+        self.flush().await?;
+        let mut tracker = ResponseTracker::new(&payload, self.caps, self.status)?;
+        let mut rows = Vec::new();
+        loop {
+            let packet = self.read_packet().await?;
+            let was_rows = tracker.in_rows();
+            let progress = tracker.feed(packet.payload())?;
+            if was_rows && tracker.in_rows() {
+                let row = TextRow::new(packet.payload().clone());
+                let fields = row
+                    .fields()
+                    .map(|f| f.map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned())))
+                    .collect::<Result<Vec<_>, _>>()?;
+                rows.push(fields);
+            }
+            match progress {
+                Progress::NeedMore => {}
+                Progress::Done => break,
+                Progress::AwaitClient => {
+                    return Err(BackendError::Auth(
+                        "server asked for client data during a proxy query".into(),
+                    ));
+                }
+            }
+        }
+        if let Some(status) = tracker.final_status() {
+            self.status = status;
+        }
+        match tracker.error() {
+            Some(e) => Err(BackendError::MySql {
+                code: e.code,
+                sqlstate: e.sqlstate_str().to_string(),
+                message: String::from_utf8_lossy(&e.message).into_owned(),
+            }),
+            None => Ok(rows),
+        }
+    }
+
+    /// Sets `wsrep_sync_wait` on a Galera reader connection (after login and each reset).
+    async fn apply_sync_wait(&mut self) -> Result<(), BackendError> {
+        if self.sync_wait == 0 {
+            return Ok(());
+        }
+        let sql = format!("\x03SET SESSION wsrep_sync_wait = {}", self.sync_wait);
+        self.command(sql.as_bytes()).await
     }
 
     /// Prepares `sql` on this connection for a client whose statement was prepared on another
@@ -456,6 +520,7 @@ impl Connection for MySqlServer {
             self.command(&init_db).await?;
             self.schema_changed = false;
         }
+        self.apply_sync_wait().await?;
         self.needs_reset = false;
         Ok(())
     }

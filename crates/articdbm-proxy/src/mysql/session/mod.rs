@@ -9,6 +9,7 @@
 //! COM_RESET_CONNECTION when it comes back.
 
 mod command;
+mod route;
 mod server_link;
 mod statements;
 
@@ -22,6 +23,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 
 use super::Login;
+use crate::backend::galera::GaleraMonitor;
 use crate::backend::mysql::MIRRORED_CAPS;
 use crate::backend::target::MySqlWire;
 use crate::backend::{MySqlGuard, MySqlPool};
@@ -37,12 +39,19 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
     let wire = MySqlWire {
         caps: (login.caps & MIRRORED_CAPS).0,
         collation: login.collation,
+        sync_wait: 0,
     };
     route.target.mysql = wire;
     route.key.variant = wire.caps ^ (u64::from(wire.collation) << 56);
+    let galera = galera_monitor(&state, &route).await;
+    let first = match &galera {
+        Some(m) => route.on_galera_node(m.writer().unwrap_or(0), false),
+        None => None,
+    };
+    let first = first.as_ref().unwrap_or(&route);
     let pool = state
         .mysql_pools
-        .get_or_create(&route.key, &route.target, &route.settings);
+        .get_or_create(&first.key, &first.target, &first.settings);
     let runtime = state.runtime();
     let max_packet = runtime.config.proxy.max_client_message_bytes as usize;
     drop(runtime);
@@ -69,9 +78,26 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         statements: statements::Statements::default(),
         kill: login.kill,
         shutdown,
+        route,
+        galera,
+        read_hint: false,
     };
     session.serve().await;
     session.finish();
+}
+
+/// The node monitor of a Galera route (started on first use, polling as the route's backend
+/// user, without a schema), after its first poll (waited for at most the connect timeout).
+async fn galera_monitor(state: &LiveState, route: &Route) -> Option<Arc<GaleraMonitor>> {
+    let galera = route.galera.as_ref()?;
+    let mut target = route.target.clone();
+    target.database = String::new();
+    target.mysql = MySqlWire::default();
+    let monitor = state
+        .galera
+        .get_or_start(&galera.nodes, galera.settings, &target);
+    monitor.first_poll(route.settings.connect_timeout()).await;
+    Some(monitor)
 }
 
 /// Commands after an auto-increment INSERT during which the server is kept, so that
@@ -107,6 +133,12 @@ pub(super) struct Session {
     /// This session's connection id and the server thread it is on, for `KILL`.
     kill: KillHandle,
     shutdown: Shutdown,
+    /// The route of the login (wire options applied); for Galera, the base of every node's.
+    route: Route,
+    /// The cluster's monitor, for a Galera database.
+    galera: Option<Arc<GaleraMonitor>>,
+    /// The command being handled may go to a Galera reader (see `route.rs`).
+    read_hint: bool,
 }
 
 impl Session {
@@ -156,6 +188,7 @@ impl Session {
                     .await;
                 return;
             }
+            self.note_read(&packet);
             let flow = self.on_command(packet).await;
             if let command::Flow::Close = flow {
                 if !self.out.is_empty() {

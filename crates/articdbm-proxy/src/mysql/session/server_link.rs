@@ -29,7 +29,12 @@ impl Session {
         if self.server.is_some() {
             return Ok(());
         }
-        let mut guard = self.pool.checkout().await?;
+        // Galera: the writer (or a reader) the monitor chose; a closed pool is replaced.
+        self.follow_route()?;
+        let mut guard = match self.pool.checkout().await {
+            Ok(g) => g,
+            Err(e) => self.checkout_again(e).await?,
+        };
         let server = guard.server();
         let schema_differs = self
             .schema
@@ -173,6 +178,10 @@ impl Session {
     /// survives in transaction mode; its open transaction is gone with the server.
     fn lose(&mut self, reason: &str) -> Relay {
         tracing::warn!(user = %self.user, %reason, "server connection lost");
+        if let Some(monitor) = &self.galera {
+            // Perhaps the node is gone: poll now rather than at the next interval.
+            monitor.wake();
+        }
         if let Some(g) = self.server.take() {
             g.discard();
         }
