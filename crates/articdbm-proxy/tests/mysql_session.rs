@@ -1,8 +1,10 @@
 //! The MySQL session loop through a real proxy with real clients (mysql_async) in front of
-//! the real MariaDB, in both pool modes where it matters: multiplexing isolation on a single
-//! shared server, prepared statements reused across transactions, LAST_INSERT_ID, KILL QUERY,
-//! database permissions on USE, a blocked statement, a 20 MiB BLOB, and a killed backend
-//! thread.
+//! the real MariaDB, in both pool modes where it matters: COM_CHANGE_USER (native and
+//! caching_sha2 verifiers, plugin switches both ways, full authentication, the new user's
+//! backend account, state reset, wrong password closing the connection, the per-user limit
+//! moving with the client), multiplexing isolation on a single shared server, prepared
+//! statements reused across transactions, LAST_INSERT_ID, KILL QUERY, database permissions on
+//! USE, a blocked statement, a 20 MiB BLOB, and a killed backend thread.
 
 mod common;
 
@@ -11,13 +13,236 @@ use std::time::{Duration, Instant};
 
 use articdbm_proxy::StatementInspector;
 use articdbm_proxy::inspect::{StatementContext, Verdict};
-use articdbm_wire_mysql::auth::NativeVerifier;
+use articdbm_wire_mysql::auth::{CachingSha2Verifier, NativeVerifier};
 use common::mysql::{
-    MyDb, MyProxy, NAT_PW, SHA_PW, direct, mysql_toml, server_error, start, start_inspected,
+    BackendUsers, MyDb, MyProxy, NAT_PW, SHA_PW, direct, mysql_toml, server_error, start,
+    start_inspected,
 };
-use common::{Setup, within};
-use mysql_async::Conn;
+use common::{ALICE_PW, Setup, within};
 use mysql_async::prelude::Queryable;
+use mysql_async::{ChangeUserOpts, Conn};
+
+const N_PW: &str = "cu-native-Pw1";
+const S_PW: &str = "cu-sha2-Pw2";
+const BACKEND_PW_ENV: &str = "ADBM_CU_BACKEND_PW";
+
+/// The proxy users of the change-user tests: `n` (native verifier) and `s` (caching_sha2,
+/// at most one connection), named like their MariaDB accounts, reach database `own` as
+/// themselves; `nat`, `sha` and `alice` reach `db.name` as root.
+struct ChangeSetup {
+    p: MyProxy,
+    db: MyDb,
+    users: BackendUsers,
+}
+
+impl ChangeSetup {
+    async fn start(mode: &'static str) -> ChangeSetup {
+        let db = MyDb::create().await;
+        let users = BackendUsers::create(2, &db).await;
+        let extra = format!(
+            r#"
+[users.{n}]
+mysql_password = "{nv}"
+
+[users.{s}]
+mysql_password = "{sv}"
+max_connections = 1
+
+[databases.own]
+kind = "mysql"
+port = 3306
+dbname = "{db}"
+password_env = "{env}"
+"#,
+            n = users.names[0],
+            s = users.names[1],
+            nv = NativeVerifier::from_password(N_PW.as_bytes()),
+            sv = CachingSha2Verifier::from_password(S_PW.as_bytes()),
+            db = db.name,
+            env = BACKEND_PW_ENV,
+        );
+        let setup = Setup::new(mode)
+            .toml(&mysql_toml(&db))
+            .toml(&extra)
+            .env(BACKEND_PW_ENV, &users.password);
+        let p = start(setup).await;
+        ChangeSetup { p, db, users }
+    }
+
+    fn n(&self) -> &str {
+        &self.users.names[0]
+    }
+
+    fn s(&self) -> &str {
+        &self.users.names[1]
+    }
+}
+
+fn change_to(user: &str, password: &str, db: &str) -> ChangeUserOpts {
+    ChangeUserOpts::default()
+        .with_user(Some(user.to_string()))
+        .with_pass(Some(password.to_string()))
+        .with_db_name(Some(db.to_string()))
+}
+
+async fn current_user(conn: &mut Conn) -> String {
+    let user: Option<String> = within(20, conn.query_first("SELECT CURRENT_USER()"))
+        .await
+        .expect("CURRENT_USER()");
+    user.expect("a row")
+}
+
+async fn user_var(conn: &mut Conn) -> Option<i64> {
+    let v: Option<Option<i64>> = within(20, conn.query_first("SELECT @x"))
+        .await
+        .expect("SELECT @x");
+    v.flatten()
+}
+
+async fn change_user_switches_backend_user(mode: &'static str) {
+    let cs = ChangeSetup::start(mode).await;
+    let (n, s) = (cs.n().to_string(), cs.s().to_string());
+    let mut conn =
+        cs.p.connect(&n, N_PW, Some("own"))
+            .await
+            .expect("n logs in");
+    assert!(current_user(&mut conn).await.starts_with(&format!("{n}@")));
+    conn.query_drop("SET @x = 7").await.expect("SET @x");
+    conn.query_drop("CREATE TABLE t_cu (a int)")
+        .await
+        .expect("n creates a table in its database");
+    assert_eq!(user_var(&mut conn).await, Some(7));
+
+    // native -> caching_sha2: an AuthSwitchRequest with a fresh nonce, then fast auth.
+    within(20, conn.change_user(change_to(&s, S_PW, "own")))
+        .await
+        .expect("change to s");
+    assert!(
+        current_user(&mut conn).await.starts_with(&format!("{s}@")),
+        "the new user's backend account"
+    );
+    assert_eq!(user_var(&mut conn).await, None, "session state reset");
+    let rows: Vec<i64> = conn
+        .query("SELECT a FROM t_cu")
+        .await
+        .expect("s sees the database");
+    assert!(rows.is_empty());
+
+    // caching_sha2 -> native, then native again without a switch: the scramble of the last
+    // change is computed over the nonce the previous switch handed out.
+    within(20, conn.change_user(change_to(&n, N_PW, "own")))
+        .await
+        .expect("back to n");
+    assert!(current_user(&mut conn).await.starts_with(&format!("{n}@")));
+    within(20, conn.change_user(change_to(&n, N_PW, "own")))
+        .await
+        .expect("n again, no plugin switch");
+    assert!(current_user(&mut conn).await.starts_with(&format!("{n}@")));
+
+    // To users that reach the other database as root: native, caching_sha2 fast auth and
+    // caching_sha2 full authentication (RSA, no TLS) of a PostgreSQL-only user.
+    for (user, pw) in [("nat", NAT_PW), ("sha", SHA_PW), ("alice", ALICE_PW)] {
+        within(20, conn.change_user(change_to(user, pw, &cs.db.name)))
+            .await
+            .unwrap_or_else(|e| panic!("change to {user}: {e}"));
+        assert!(current_user(&mut conn).await.starts_with("root@"), "{user}");
+        let db: Option<String> = conn.query_first("SELECT DATABASE()").await.expect("db");
+        assert_eq!(db.as_deref(), Some(cs.db.name.as_str()));
+    }
+    // A wrong password: 1045 like a login, and the connection is closed.
+    let (code, state, msg) =
+        server_error(within(20, conn.change_user(change_to(&s, "wrong", "own"))).await);
+    assert_eq!((code, state.as_str()), (1045, "28000"), "{msg}");
+    assert!(
+        msg.starts_with(&format!("Access denied for user '{s}'@")),
+        "{msg}"
+    );
+    let after = within(20, conn.query_drop("SELECT 1")).await;
+    assert!(
+        !matches!(after, Ok(()) | Err(mysql_async::Error::Server(_))),
+        "connection closed after a failed change: {after:?}"
+    );
+    drop(conn);
+
+    // The per-user limit follows the client: `s` may have one connection.
+    let mut held =
+        cs.p.connect(&s, S_PW, Some("own"))
+            .await
+            .expect("s logs in");
+    let mut conn =
+        cs.p.connect(&n, N_PW, Some("own"))
+            .await
+            .expect("n logs in");
+    let (code, _, _) = server_error(within(20, conn.change_user(change_to(&s, S_PW, "own"))).await);
+    assert_eq!(code, 1203, "s is at its limit");
+    held.query_drop("SELECT 1")
+        .await
+        .expect("the holder is unaffected");
+    within(20, held.change_user(change_to(&n, N_PW, "own")))
+        .await
+        .expect("the holder becomes n and frees s's place");
+    let mut conn =
+        cs.p.connect(&n, N_PW, Some("own"))
+            .await
+            .expect("n logs in");
+    within(20, conn.change_user(change_to(&s, S_PW, "own")))
+        .await
+        .expect("s's place is free again");
+    assert!(current_user(&mut conn).await.starts_with(&format!("{s}@")));
+    assert!(current_user(&mut held).await.starts_with(&format!("{n}@")));
+}
+
+#[tokio::test]
+async fn change_user_session_mode() {
+    change_user_switches_backend_user("session").await;
+}
+
+#[tokio::test]
+async fn change_user_transaction_mode() {
+    change_user_switches_backend_user("transaction").await;
+}
+
+/// A change inside a transaction rolls it back, and a pinned session is released (session
+/// mode: the old user's server connection is not kept for the new user).
+async fn change_user_drops_transaction_and_pins(mode: &'static str) {
+    let cs = ChangeSetup::start(mode).await;
+    let n = cs.n().to_string();
+    let mut conn =
+        cs.p.connect(&n, N_PW, Some("own"))
+            .await
+            .expect("n logs in");
+    conn.query_drop("CREATE TABLE t_tx (a int) ENGINE=InnoDB")
+        .await
+        .expect("table");
+    conn.query_drop("CREATE TEMPORARY TABLE t_tmp (a int)")
+        .await
+        .expect("temporary table (pins)");
+    conn.query_drop("BEGIN").await.expect("begin");
+    conn.query_drop("INSERT INTO t_tx VALUES (1)")
+        .await
+        .expect("insert");
+    within(20, conn.change_user(change_to(&n, N_PW, "own")))
+        .await
+        .expect("change to self");
+    let count: Option<i64> = conn
+        .query_first("SELECT COUNT(*) FROM t_tx")
+        .await
+        .expect("count");
+    assert_eq!(count, Some(0), "the open transaction was rolled back");
+    let (code, _, _) = server_error(conn.query_drop("SELECT * FROM t_tmp").await);
+    assert_eq!(code, 1146, "the temporary table is gone");
+    conn.query_drop("SELECT 1").await.expect("usable");
+}
+
+#[tokio::test]
+async fn change_user_resets_session_mode() {
+    change_user_drops_transaction_and_pins("session").await;
+}
+
+#[tokio::test]
+async fn change_user_resets_transaction_mode() {
+    change_user_drops_transaction_and_pins("transaction").await;
+}
 
 async fn proxy(db: &MyDb, mode: &'static str, size: u32) -> MyProxy {
     start(Setup::new(mode).size(size).toml(&mysql_toml(db))).await

@@ -97,15 +97,7 @@ impl Session {
                     Flow::Continue
                 }
             },
-            Command::ChangeUser => {
-                self.queue_error(
-                    1047,
-                    "08S01",
-                    "COM_CHANGE_USER is not supported by the proxy: reconnect as the other user",
-                    1,
-                );
-                Flow::Continue
-            }
+            Command::ChangeUser => self.change_user(&payload).await,
             Command::SetOption => {
                 self.pin("COM_SET_OPTION changes the connection's protocol");
                 self.forward(&packet, &payload).await;

@@ -8,6 +8,7 @@
 //! (`SET` of session variables, `USE`) is re-applied on the next server, which is reset with
 //! COM_RESET_CONNECTION when it comes back.
 
+mod change_user;
 mod command;
 mod route;
 mod server_link;
@@ -41,8 +42,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         collation: login.collation,
         sync_wait: 0,
     };
-    route.target.mysql = wire;
-    route.key.variant = wire.caps ^ (u64::from(wire.collation) << 56);
+    apply_wire(&mut route, wire);
     let galera = galera_monitor(&state, &route).await;
     let first = match &galera {
         Some(m) => route.on_galera_node(m.writer().unwrap_or(0), false),
@@ -77,6 +77,8 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         hold: 0,
         statements: statements::Statements::default(),
         kill: login.kill,
+        nonce: login.nonce,
+        client_slot: Some(login.client),
         shutdown,
         route,
         galera,
@@ -84,6 +86,13 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
     };
     session.serve().await;
     session.finish();
+}
+
+/// Points `route` at servers logged in with the client's wire options: pools are keyed by
+/// them (capabilities and collation), as a server's session is set up at its login.
+fn apply_wire(route: &mut Route, wire: MySqlWire) {
+    route.target.mysql = wire;
+    route.key.variant = wire.caps ^ (u64::from(wire.collation) << 56);
 }
 
 /// The node monitor of a Galera route (started on first use, polling as the route's backend
@@ -132,6 +141,10 @@ pub(super) struct Session {
     statements: statements::Statements,
     /// This session's connection id and the server thread it is on, for `KILL`.
     kill: KillHandle,
+    /// The nonce COM_CHANGE_USER scrambles are computed over (see `change_user.rs`).
+    nonce: [u8; 20],
+    /// The client's place in the client list, counted against its user's connection limit.
+    client_slot: Option<crate::state::ClientSlot>,
     shutdown: Shutdown,
     /// The route of the login (wire options applied); for Galera, the base of every node's.
     route: Route,
