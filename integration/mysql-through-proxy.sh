@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the MySQL real-client checks through a real ArticDBM proxy in front of the real MariaDB
 # (127.0.0.1:3306): the mysql CLI (mysql_native_password and caching_sha2_password logins, wrong
-# password, TLS with the CA verified), then the driver suites of integration/mysql (PyMySQL,
+# password, TLS with the CA verified, LOAD DATA LOCAL INFILE refused or relayed as the policy
+# says), then the driver suites of integration/mysql (PyMySQL,
 # mysqlclient, mysql-connector-python binary protocol, mysql2, MariaDB Connector/J with server
 # prepares, session-state isolation) and sysbench (oltp_point_select, oltp_read_write: no error,
 # tables identical through the proxy and direct) in transaction (multiplexing) mode, and the
@@ -25,13 +26,14 @@ db=articdbm_it
 status=0
 summary=()
 
-# write_mysql_config FILE PG_PORT MYSQL_PORT MODE
+# write_mysql_config FILE PG_PORT MYSQL_PORT MODE LOCAL_INFILE(true|false)
 write_mysql_config() {
   cat >"$1" <<CONF
 [proxy]
 pg_listen = "127.0.0.1:$2"
 mysql_listen = "127.0.0.1:$3"
 shutdown_grace_secs = 10
+mysql_local_infile = $5
 
 [tls]
 mode = "optional"
@@ -100,7 +102,10 @@ mysql -uroot -e "CREATE DATABASE IF NOT EXISTS $db; CREATE DATABASE IF NOT EXIST
 for mode in transaction session; do
   pg_port=$(free_port)
   my_port=$(free_port)
-  write_mysql_config "$work/$mode.toml" "$pg_port" "$my_port" "$mode"
+  # LOAD DATA LOCAL INFILE: refused in the transaction-mode run, allowed in the session-mode run.
+  local_infile=false
+  [ "$mode" = session ] && local_infile=true
+  write_mysql_config "$work/$mode.toml" "$pg_port" "$my_port" "$mode" "$local_infile"
   echo "=== ArticDBM (MySQL front end) in $mode mode on 127.0.0.1:$my_port"
   start_mysql_proxy "$work/$mode.toml" "$my_port" "$work/$mode.log" || { status=1; continue; }
 
@@ -118,6 +123,15 @@ for mode in transaction session; do
   check_cli "wrong password" 1045 app wrong
   check_cli "unknown user" 1045 nobody "$native_pw"
   check_cli "TLS, CA verified" ok app "$native_pw" --ssl-ca="$work/ca.pem" --ssl-verify-server-cert
+  printf '1,a\n2,b\n3,c\n' >"$work/infile.csv"
+  out=$(MYSQL_PWD=$native_pw mysql --local-infile=1 -h 127.0.0.1 -P "$my_port" -u app -N -e \
+    "CREATE TABLE IF NOT EXISTS it_infile (a INT, b TEXT); DELETE FROM it_infile;
+     LOAD DATA LOCAL INFILE '$work/infile.csv' INTO TABLE it_infile FIELDS TERMINATED BY ',';
+     SELECT COUNT(*) FROM it_infile" "$db" 2>&1)
+  if [ "$local_infile" = true ] && [ "$out" = 3 ]; then echo "  ok   mysql: LOAD DATA LOCAL INFILE relayed (allowed)"
+  elif [ "$local_infile" = false ] && grep -qE '^ERROR (4166|1148|3948)' <<<"$out"; then echo "  ok   mysql: LOAD DATA LOCAL INFILE refused (not allowed)"
+  else echo "  FAIL mysql: LOAD DATA LOCAL INFILE with mysql_local_infile=$local_infile: $out"; cli_fail=1; fi
+  mysql -uroot -e "DROP TABLE IF EXISTS $db.it_infile"
   [ $cli_fail = 0 ] && summary+=("mysql-cli($mode): ok") || { summary+=("mysql-cli($mode): FAILED"); status=1; }
 
   export MYSQL_HOST=127.0.0.1 MYSQL_PORT=$my_port MYSQL_USER=app MYSQL_PASSWORD=$native_pw \

@@ -42,6 +42,10 @@ pub struct ProxySection {
     /// Threads of the async runtime that serves clients; `0` means one per CPU core. Takes
     /// effect at start (not on reload). Default `0`.
     pub worker_threads: u32,
+    /// Let MySQL clients run `LOAD DATA LOCAL INFILE` (the server then reads a file from the
+    /// client's machine through the proxy). Off, servers are never offered LOCAL_FILES and
+    /// refuse the statement themselves. Default `false`.
+    pub mysql_local_infile: bool,
 }
 
 impl Default for ProxySection {
@@ -56,6 +60,7 @@ impl Default for ProxySection {
             max_client_message_bytes: 64 * 1024 * 1024,
             tcp_keepalive: true,
             worker_threads: 0,
+            mysql_local_infile: false,
         }
     }
 }

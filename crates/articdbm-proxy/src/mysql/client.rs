@@ -103,7 +103,11 @@ async fn login(
             client,
             nonce,
         }) => {
-            let caps = response.capabilities & offered(runtime.tls.is_some());
+            let caps = response.capabilities
+                & offered(
+                    runtime.tls.is_some(),
+                    runtime.config.proxy.mysql_local_infile,
+                );
             let mut out = BytesMut::with_capacity(32);
             write_login_ok(&mut out, &mut seq, caps);
             stream.send(&out).await.ok()?;

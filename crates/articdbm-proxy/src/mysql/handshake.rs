@@ -37,12 +37,11 @@ const FALLBACK_COLLATION: u8 = 45;
 /// Capabilities the proxy offers, with SSL when TLS is configured. Never COMPRESS;
 /// LOCAL_FILES is offered so clients can ask, and LOAD DATA LOCAL is refused by the session
 /// unless a policy allows it.
-pub fn offered(tls: bool) -> Capabilities {
+pub fn offered(tls: bool, local_infile: bool) -> Capabilities {
     let mut caps = Capabilities::LONG_PASSWORD
         | Capabilities::FOUND_ROWS
         | Capabilities::LONG_FLAG
         | Capabilities::CONNECT_WITH_DB
-        | Capabilities::LOCAL_FILES
         | Capabilities::PROTOCOL_41
         | Capabilities::INTERACTIVE
         | Capabilities::IGNORE_SIGPIPE
@@ -58,6 +57,10 @@ pub fn offered(tls: bool) -> Capabilities {
         | Capabilities::DEPRECATE_EOF;
     if tls {
         caps.insert(Capabilities::SSL);
+    }
+    // `LOAD DATA LOCAL INFILE` only where `proxy.mysql_local_infile` allows it.
+    if local_infile {
+        caps.insert(Capabilities::LOCAL_FILES);
     }
     caps
 }
@@ -274,7 +277,10 @@ pub async fn open(
     connection_id: u32,
 ) -> Result<Hello, (Option<ClientStream>, LoginError)> {
     let mut stream = ClientStream::Plain(tcp);
-    let offered = offered(runtime.tls.is_some());
+    let offered = offered(
+        runtime.tls.is_some(),
+        runtime.config.proxy.mysql_local_infile,
+    );
     let greeting = greeting(runtime).await;
     let mut out = BytesMut::with_capacity(128);
     write_handshake(

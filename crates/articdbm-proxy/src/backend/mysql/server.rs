@@ -34,8 +34,9 @@ pub const MIRRORED_CAPS: Capabilities = Capabilities(
         | Capabilities::IGNORE_SPACE.0,
 );
 
-/// What the proxy always asks of a server (LOCAL_FILES is never asked: the server then
-/// refuses `LOAD DATA LOCAL INFILE` itself).
+/// What the proxy always asks of a server. LOCAL_FILES is asked only for clients allowed
+/// `LOAD DATA LOCAL INFILE` (`proxy.mysql_local_infile`); otherwise the server refuses the
+/// statement itself.
 const BASE_CAPS: Capabilities = Capabilities(
     Capabilities::LONG_PASSWORD.0
         | Capabilities::LONG_FLAG.0
@@ -143,7 +144,9 @@ impl MySqlServer {
             return Err(mysql_error(hello.payload()));
         }
         let handshake = HandshakeV10::decode(hello.payload())?;
-        let wanted = BASE_CAPS | (Capabilities(target.mysql.caps) & MIRRORED_CAPS);
+        // LOCAL_FILES comes from the client only where policy allows it (the session decides).
+        let from_client = MIRRORED_CAPS | Capabilities::LOCAL_FILES;
+        let wanted = BASE_CAPS | (Capabilities(target.mysql.caps) & from_client);
         if !handshake.capabilities.contains(Capabilities::REQUIRED) {
             return Err(BackendError::UnsupportedAuth(
                 "server without PROTOCOL_41/SECURE_CONNECTION/PLUGIN_AUTH".into(),

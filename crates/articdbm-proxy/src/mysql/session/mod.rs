@@ -37,8 +37,10 @@ use crate::stream::ClientStream;
 /// Runs the session of an authenticated client until it leaves or the proxy shuts down.
 pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Shutdown) {
     let mut route = route;
+    // LOCAL_FILES is in the client's capabilities only when the policy allows it (see
+    // `handshake::offered`); the server connection then takes it too.
     let wire = MySqlWire {
-        caps: (login.caps & MIRRORED_CAPS).0,
+        caps: (login.caps & (MIRRORED_CAPS | Capabilities::LOCAL_FILES)).0,
         collation: login.collation,
         sync_wait: 0,
     };

@@ -4,6 +4,8 @@
 
 use articdbm_wire_mysql::{Progress, ResponseTracker, ServerStatus};
 
+use tokio::io::AsyncReadExt;
+
 use super::Session;
 use crate::error::{BackendError, PoolError};
 use crate::mysql::kill::KillTarget;
@@ -159,9 +161,11 @@ impl Session {
                 Progress::NeedMore => {}
                 Progress::Done => break,
                 Progress::AwaitClient => {
-                    // LOCAL INFILE is never negotiated with servers; anything else is a server
-                    // the proxy cannot follow.
-                    return self.lose("server asked for client data the proxy does not relay");
+                    // LOAD DATA LOCAL INFILE (negotiated only where policy allows it): the
+                    // client now sends the file.
+                    if let Some(end) = self.relay_client_data(&mut tracker).await {
+                        return end;
+                    }
                 }
             }
         }
@@ -172,6 +176,56 @@ impl Session {
             self.status = status;
         }
         Relay::Done(Box::new(tracker))
+    }
+
+    /// Relays what the client sends for LOCAL INFILE (the file's packets, ending with an
+    /// empty one) to the server, as received. `None` when the server's reply is next.
+    async fn relay_client_data(&mut self, tracker: &mut ResponseTracker) -> Option<Relay> {
+        // The request must reach the client before it can answer.
+        if self.client.send(&self.out).await.is_err() {
+            return Some(Relay::ClientGone);
+        }
+        self.out.clear();
+        loop {
+            let packet = match self.decoder.decode(&mut self.cbuf) {
+                Ok(Some(p)) => p,
+                Ok(None) => {
+                    match self.client.read_buf(&mut self.cbuf).await {
+                        Ok(0) | Err(_) => {
+                            // The server waits for the rest of a file that will not come.
+                            if let Some(g) = self.server.take() {
+                                g.discard();
+                            }
+                            return Some(Relay::ClientGone);
+                        }
+                        Ok(_) => continue,
+                    }
+                }
+                Err(e) => {
+                    return Some(self.lose(&format!("bad packet from the client: {e}")));
+                }
+            };
+            let progress = match tracker.feed_client(packet.payload()) {
+                Ok(p) => p,
+                Err(e) => return Some(self.lose(&format!("unexpected client data: {e}"))),
+            };
+            let Some(g) = self.server.as_mut() else {
+                return Some(Relay::Lost);
+            };
+            let server = g.server();
+            server.out().extend_from_slice(packet.raw());
+            let done = progress != Progress::AwaitClient;
+            if (done || server.out().len() >= FLUSH_BYTES)
+                && let Err(e) = server.flush().await
+            {
+                return Some(self.lose(&format!(
+                    "Lost connection to MySQL server during query ({e})"
+                )));
+            }
+            if done {
+                return None;
+            }
+        }
     }
 
     /// The server failed mid-command: it is closed and the client gets ERR 2013. The session
