@@ -145,6 +145,8 @@ impl LiveState {
                 }
                 None => false,
             });
+        self.mysql_pools
+            .retain(|key, pool| mysql_pool_survives(&next, key, pool));
         self.runtime.store(Arc::new(next));
         self.counters.reloads.fetch_add(1, Ordering::Relaxed);
         tracing::info!("configuration reloaded");
@@ -237,4 +239,26 @@ impl Drop for ConnectionSlot {
     fn drop(&mut self) {
         self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// Whether a MySQL pool still serves what `next` routes its (database, backend user) to: same
+/// server (for a Galera cluster: a node still in the cluster), database, login and settings.
+/// Its wire options come from clients and are not part of the configuration.
+fn mysql_pool_survives(
+    next: &RuntimeConfig,
+    key: &crate::backend::pools::PoolKey,
+    pool: &crate::backend::MySqlPool,
+) -> bool {
+    let Ok(route) = next.route_mysql(Some(&key.database), &key.user) else {
+        return false;
+    };
+    let (now, was) = (&route.target, pool.target());
+    let same_login =
+        now.database == was.database && now.user == was.user && now.password == was.password;
+    let same_place = match (&key.node, &route.galera) {
+        (None, None) => now.host == was.host && now.port == was.port,
+        (Some(node), Some(galera)) => galera.nodes.iter().any(|n| n.to_string() == node.addr),
+        _ => false,
+    };
+    same_login && same_place && &route.settings == pool.settings()
 }

@@ -1,8 +1,11 @@
-//! `SHOW POOLS`: one row per pool with its target, mode, size and connection counts.
+//! `SHOW POOLS`: one row per pool (PostgreSQL and MySQL) with its target, mode, size and
+//! connection counts.
 
 use std::sync::atomic::Ordering;
 
 use super::{AdminCommand, AdminReply};
+use crate::backend::pools::PoolKey;
+use crate::backend::{Connection, Pool};
 use crate::state::LiveState;
 
 pub struct ShowPools;
@@ -15,28 +18,17 @@ impl AdminCommand for ShowPools {
         "pools with active, idle and waiting counts"
     }
     fn run(&self, state: &LiveState) -> AdminReply {
-        let rows = state
+        let pg = state
             .pools
             .all()
             .into_iter()
-            .map(|(key, p)| {
-                let t = p.target();
-                vec![
-                    key.database,
-                    key.user,
-                    format!("{}/{}", t.addr(), t.database),
-                    format!("{:?}", p.mode()).to_lowercase(),
-                    p.size().to_string(),
-                    p.active_count().to_string(),
-                    p.idle_count().to_string(),
-                    p.stats.checkouts.load(Ordering::Relaxed).to_string(),
-                    p.stats.waits.load(Ordering::Relaxed).to_string(),
-                    p.stats.timeouts.load(Ordering::Relaxed).to_string(),
-                    p.stats.connects.load(Ordering::Relaxed).to_string(),
-                    p.stats.connect_errors.load(Ordering::Relaxed).to_string(),
-                ]
-            })
-            .collect();
+            .map(|(k, p)| row(k, &p, "postgres"));
+        let mysql = state
+            .mysql_pools
+            .all()
+            .into_iter()
+            .map(|(k, p)| row(k, &p, "mysql"));
+        let rows = pg.chain(mysql).collect();
         AdminReply::table(
             vec![
                 "database",
@@ -51,8 +43,28 @@ impl AdminCommand for ShowPools {
                 "timeouts",
                 "connects",
                 "connect_errors",
+                "protocol",
             ],
             rows,
         )
     }
+}
+
+fn row<C: Connection>(key: PoolKey, p: &Pool<C>, protocol: &str) -> Vec<String> {
+    let t = p.target();
+    vec![
+        key.database,
+        key.user,
+        format!("{}/{}", t.addr(), t.database),
+        format!("{:?}", p.mode()).to_lowercase(),
+        p.size().to_string(),
+        p.active_count().to_string(),
+        p.idle_count().to_string(),
+        p.stats.checkouts.load(Ordering::Relaxed).to_string(),
+        p.stats.waits.load(Ordering::Relaxed).to_string(),
+        p.stats.timeouts.load(Ordering::Relaxed).to_string(),
+        p.stats.connects.load(Ordering::Relaxed).to_string(),
+        p.stats.connect_errors.load(Ordering::Relaxed).to_string(),
+        protocol.to_string(),
+    ]
 }
