@@ -71,8 +71,8 @@ impl Server {
         let peer = stream.peer_addr()?;
         let mut server = Server {
             stream,
-            rbuf: BytesMut::with_capacity(8192),
-            wbuf: BytesMut::with_capacity(1024),
+            rbuf: BytesMut::with_capacity(super::socket::READ_BUFFER),
+            wbuf: BytesMut::with_capacity(super::socket::WRITE_BUFFER),
             decoder: FrameDecoder::new(MAX_SERVER_MESSAGE),
             key: BackendKeyData {
                 process_id: 0,
@@ -221,15 +221,7 @@ impl Server {
     /// Writes as much pending output as the socket takes now, without waiting; the rest goes
     /// out through [`Server::pump`].
     pub fn try_flush(&mut self) -> std::io::Result<()> {
-        while !self.wbuf.is_empty() {
-            match self.stream.try_write(&self.wbuf) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.wbuf.advance(n),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        super::socket::try_write(&self.stream, &mut self.wbuf)
     }
 
     /// Whether output is waiting to be written.
@@ -307,11 +299,7 @@ impl Server {
 
     /// True when nothing unexpected (EOF, a FATAL notice of shutdown) arrived while idle.
     pub fn is_alive(&mut self) -> bool {
-        let mut probe = [0u8; 1];
-        match self.stream.try_read(&mut probe) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.rbuf.is_empty(),
-            _ => false,
-        }
+        super::socket::is_quiet(&self.stream, &self.rbuf)
     }
 
     pub fn key(&self) -> BackendKeyData {
@@ -344,13 +332,7 @@ impl Server {
 
     /// Drops buffers grown by a large result so idle connections stay small.
     pub fn shed_buffers(&mut self) {
-        const KEEP: usize = 64 * 1024;
-        if self.rbuf.is_empty() && self.rbuf.capacity() > KEEP {
-            self.rbuf = BytesMut::with_capacity(8192);
-        }
-        if self.wbuf.is_empty() && self.wbuf.capacity() > KEEP {
-            self.wbuf = BytesMut::with_capacity(1024);
-        }
+        super::socket::shed(&mut self.rbuf, &mut self.wbuf);
     }
 
     /// Statements (by global id) known to be prepared on this connection.

@@ -14,7 +14,7 @@ use articdbm_wire_mysql::frontend::HandshakeResponse41;
 use articdbm_wire_mysql::resultset::TextRow;
 use articdbm_wire_mysql::writer::write_packet;
 use articdbm_wire_mysql::{Capabilities, Packet, PacketDecoder, Progress, ResponseTracker};
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -106,8 +106,8 @@ impl MySqlServer {
         let now = Instant::now();
         let mut server = MySqlServer {
             stream,
-            rbuf: BytesMut::with_capacity(8192),
-            wbuf: BytesMut::with_capacity(1024),
+            rbuf: BytesMut::with_capacity(super::super::socket::READ_BUFFER),
+            wbuf: BytesMut::with_capacity(super::super::socket::WRITE_BUFFER),
             decoder: PacketDecoder::new(MAX_SERVER_PACKET),
             caps: Capabilities::NONE,
             profile: MySqlProfile {
@@ -244,13 +244,28 @@ impl MySqlServer {
         &mut self,
         payload: &[u8],
     ) -> Result<ResponseTracker, BackendError> {
+        self.command_with_rows(payload, |_| Ok(())).await
+    }
+
+    /// Sends one command and reads its whole response, handing each row packet of its result
+    /// sets to `on_row`. A server error is returned as such.
+    async fn command_with_rows(
+        &mut self,
+        payload: &[u8],
+        mut on_row: impl FnMut(&Bytes) -> Result<(), BackendError>,
+    ) -> Result<ResponseTracker, BackendError> {
         let mut seq = 0;
         write_packet(&mut self.wbuf, &mut seq, payload);
         self.flush().await?;
         let mut tracker = ResponseTracker::new(payload, self.caps, self.status)?;
         loop {
             let packet = self.read_packet().await?;
-            match tracker.feed(packet.payload())? {
+            let was_rows = tracker.in_rows();
+            let progress = tracker.feed(packet.payload())?;
+            if was_rows && tracker.in_rows() {
+                on_row(packet.payload())?;
+            }
+            match progress {
                 Progress::NeedMore => {}
                 Progress::Done => break,
                 Progress::AwaitClient => {
@@ -264,11 +279,7 @@ impl MySqlServer {
             self.status = status;
         }
         match tracker.error() {
-            Some(e) => Err(BackendError::MySql {
-                code: e.code,
-                sqlstate: e.sqlstate_str().to_string(),
-                message: String::from_utf8_lossy(&e.message).into_owned(),
-            }),
+            Some(e) => Err(server_error(e)),
             None => Ok(tracker),
         }
     }
@@ -283,44 +294,17 @@ impl MySqlServer {
         let mut payload = Vec::with_capacity(sql.len() + 1);
         payload.push(0x03);
         payload.extend_from_slice(sql.as_bytes());
-        let mut seq = 0;
-        write_packet(&mut self.wbuf, &mut seq, &payload);
-        self.flush().await?;
-        let mut tracker = ResponseTracker::new(&payload, self.caps, self.status)?;
         let mut rows = Vec::new();
-        loop {
-            let packet = self.read_packet().await?;
-            let was_rows = tracker.in_rows();
-            let progress = tracker.feed(packet.payload())?;
-            if was_rows && tracker.in_rows() {
-                let row = TextRow::new(packet.payload().clone());
-                let fields = row
-                    .fields()
-                    .map(|f| f.map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned())))
-                    .collect::<Result<Vec<_>, _>>()?;
-                rows.push(fields);
-            }
-            match progress {
-                Progress::NeedMore => {}
-                Progress::Done => break,
-                Progress::AwaitClient => {
-                    return Err(BackendError::Auth(
-                        "server asked for client data during a proxy query".into(),
-                    ));
-                }
-            }
-        }
-        if let Some(status) = tracker.final_status() {
-            self.status = status;
-        }
-        match tracker.error() {
-            Some(e) => Err(BackendError::MySql {
-                code: e.code,
-                sqlstate: e.sqlstate_str().to_string(),
-                message: String::from_utf8_lossy(&e.message).into_owned(),
-            }),
-            None => Ok(rows),
-        }
+        self.command_with_rows(&payload, |p| {
+            let fields = TextRow::new(p.clone())
+                .fields()
+                .map(|f| f.map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned())))
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.push(fields);
+            Ok(())
+        })
+        .await?;
+        Ok(rows)
     }
 
     /// Sets `wsrep_sync_wait` on a Galera reader connection (after login and each reset).
@@ -378,41 +362,6 @@ impl MySqlServer {
         &mut self.wbuf
     }
 
-    /// Writes as much pending output as the socket takes now, without waiting.
-    pub fn try_flush(&mut self) -> std::io::Result<()> {
-        while !self.wbuf.is_empty() {
-            match self.stream.try_write(&self.wbuf) {
-                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.wbuf.advance(n),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    pub fn has_pending_output(&self) -> bool {
-        !self.wbuf.is_empty()
-    }
-
-    /// Reads from the server or writes pending output, whichever the socket allows first.
-    pub async fn pump(&mut self) -> std::io::Result<super::super::server::Pumped> {
-        use super::super::server::Pumped;
-        let (mut rd, mut wr) = self.stream.split();
-        let pending = !self.wbuf.is_empty();
-        tokio::select! {
-            r = rd.read_buf(&mut self.rbuf) => r.map(Pumped::Read),
-            r = wr.write(&self.wbuf), if pending => {
-                let n = r?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::WriteZero.into());
-                }
-                self.wbuf.advance(n);
-                Ok(Pumped::Wrote)
-            }
-        }
-    }
-
     /// Capabilities in force on this connection.
     pub fn caps(&self) -> Capabilities {
         self.caps
@@ -450,12 +399,17 @@ impl MySqlServer {
 
 fn mysql_error(payload: &Bytes) -> BackendError {
     match ErrPacket::decode(payload) {
-        Ok(e) => BackendError::MySql {
-            code: e.code,
-            sqlstate: e.sqlstate_str().to_string(),
-            message: String::from_utf8_lossy(&e.message).into_owned(),
-        },
+        Ok(e) => server_error(&e),
         Err(e) => e.into(),
+    }
+}
+
+/// A server's ERR packet as an error.
+fn server_error(e: &ErrPacket) -> BackendError {
+    BackendError::MySql {
+        code: e.code,
+        sqlstate: e.sqlstate_str().to_string(),
+        message: String::from_utf8_lossy(&e.message).into_owned(),
     }
 }
 
@@ -471,11 +425,7 @@ impl Connection for MySqlServer {
     }
 
     fn is_alive(&mut self) -> bool {
-        let mut probe = [0u8; 1];
-        match self.stream.try_read(&mut probe) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => self.rbuf.is_empty(),
-            _ => false,
-        }
+        super::super::socket::is_quiet(&self.stream, &self.rbuf)
     }
 
     fn age(&self) -> Duration {
@@ -491,13 +441,7 @@ impl Connection for MySqlServer {
     }
 
     fn shed_buffers(&mut self) {
-        const KEEP: usize = 64 * 1024;
-        if self.rbuf.is_empty() && self.rbuf.capacity() > KEEP {
-            self.rbuf = BytesMut::with_capacity(8192);
-        }
-        if self.wbuf.is_empty() && self.wbuf.capacity() > KEEP {
-            self.wbuf = BytesMut::with_capacity(1024);
-        }
+        super::super::socket::shed(&mut self.rbuf, &mut self.wbuf);
     }
 
     fn needs_reset(&self) -> bool {
