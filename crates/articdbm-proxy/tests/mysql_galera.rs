@@ -64,6 +64,9 @@ fn credentials() -> (String, String) {
     )
 }
 
+/// A direct connection to one node. Its reads wait until the node has applied every write
+/// the cluster committed before them (`wsrep_sync_wait = 1`): a write acknowledged on another
+/// node is certified everywhere but may not be applied here yet.
 async fn direct(port: u16, user: &str, password: &str) -> Conn {
     let opts = OptsBuilder::default()
         .ip_or_hostname("127.0.0.1")
@@ -71,7 +74,8 @@ async fn direct(port: u16, user: &str, password: &str) -> Conn {
         .user(Some(user))
         .pass(Some(password))
         .db_name(Some(DB))
-        .prefer_socket(false);
+        .prefer_socket(false)
+        .init(vec!["SET SESSION wsrep_sync_wait = 1"]);
     within(20, Conn::new(opts))
         .await
         .unwrap_or_else(|e| panic!("direct connection to node on {port}: {e}"))
