@@ -194,6 +194,26 @@ pub fn write_handshake(
     w.finish();
 }
 
+/// The next complete buffered packet, which must carry sequence id `expected`.
+fn take_packet(
+    buf: &mut BytesMut,
+    decoder: &PacketDecoder,
+    expected: u8,
+) -> Result<Option<Packet>, LoginError> {
+    match decoder.decode(buf) {
+        Ok(Some(p)) if p.seq() == expected => Ok(Some(p)),
+        Ok(Some(p)) => {
+            let got = p.seq();
+            Err(LoginError::from_wire(
+                expected,
+                &WireError::BadSequence { expected, got },
+            ))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(LoginError::from_wire(expected, &e)),
+    }
+}
+
 /// Reads one login packet, which must carry sequence id `expected`.
 pub async fn read_packet(
     stream: &mut ClientStream,
@@ -202,17 +222,8 @@ pub async fn read_packet(
     expected: u8,
 ) -> Result<Packet, LoginError> {
     loop {
-        match decoder.decode(buf) {
-            Ok(Some(p)) if p.seq() == expected => return Ok(p),
-            Ok(Some(p)) => {
-                let got = p.seq();
-                return Err(LoginError::from_wire(
-                    expected,
-                    &WireError::BadSequence { expected, got },
-                ));
-            }
-            Ok(None) => {}
-            Err(e) => return Err(LoginError::from_wire(expected, &e)),
+        if let Some(p) = take_packet(buf, decoder, expected)? {
+            return Ok(p);
         }
         match stream.read_buf(buf).await {
             Ok(0) | Err(_) => return Err(LoginError::Gone),
@@ -235,17 +246,8 @@ async fn read_first_packet(
         let want = match PacketHeader::peek(buf) {
             None => HEADER_LEN - buf.len(),
             Some(h) => {
-                match decoder.decode(buf) {
-                    Ok(Some(p)) if p.seq() == expected => return Ok(p),
-                    Ok(Some(p)) => {
-                        let got = p.seq();
-                        return Err(LoginError::from_wire(
-                            expected,
-                            &WireError::BadSequence { expected, got },
-                        ));
-                    }
-                    Ok(None) => {}
-                    Err(e) => return Err(LoginError::from_wire(expected, &e)),
+                if let Some(p) = take_packet(buf, decoder, expected)? {
+                    return Ok(p);
                 }
                 (h.total() - buf.len()).max(1)
             }
