@@ -137,17 +137,7 @@ impl Not for Capabilities {
 
 impl fmt::Debug for Capabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut l = f.debug_set();
-        for (name, bit) in Self::NAMES {
-            if self.0 & bit != 0 {
-                l.entry(&format_args!("{name}"));
-            }
-        }
-        let unknown = self.0 & !Self::NAMES.iter().fold(0, |a, (_, b)| a | b);
-        if unknown != 0 {
-            l.entry(&format_args!("0x{unknown:x}"));
-        }
-        l.finish()
+        crate::flags::fmt_flags(f, self.0, Self::NAMES)
     }
 }
 

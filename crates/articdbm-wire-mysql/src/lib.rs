@@ -49,6 +49,7 @@ pub mod auth;
 pub mod backend;
 pub mod capabilities;
 pub mod error;
+mod flags;
 pub mod frontend;
 pub mod lenenc;
 pub mod packet;

@@ -64,16 +64,7 @@ impl std::ops::BitOr for ServerStatus {
 
 impl fmt::Debug for ServerStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut l = f.debug_set();
-        for (name, bit) in Self::NAMES {
-            if self.0 & bit != 0 {
-                l.entry(&format_args!("{name}"));
-            }
-        }
-        let unknown = self.0 & !Self::NAMES.iter().fold(0, |a, (_, b)| a | b);
-        if unknown != 0 {
-            l.entry(&format_args!("0x{unknown:x}"));
-        }
-        l.finish()
+        let names = Self::NAMES.map(|(name, bit)| (name, u64::from(bit)));
+        crate::flags::fmt_flags(f, u64::from(self.0), &names)
     }
 }
