@@ -8,12 +8,13 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::backend::target::BackendTarget;
+use crate::backend::MySqlPool;
 
-/// The server thread a session is on right now.
+/// The server thread a session is on right now, and the pool it came from (whose target says
+/// how to reach that server: a kill opens a fresh connection there).
 #[derive(Debug, Clone)]
 pub struct KillTarget {
-    pub target: BackendTarget,
+    pub pool: Arc<MySqlPool>,
     pub thread_id: u32,
 }
 

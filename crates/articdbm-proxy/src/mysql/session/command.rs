@@ -336,7 +336,7 @@ impl Session {
             let timeout = std::time::Duration::from_secs(5);
             let mut command = vec![0x03];
             command.extend_from_slice(format!("KILL QUERY {}", on.thread_id).as_bytes());
-            let result = match MySqlServer::connect(&on.target, timeout).await {
+            let result = match MySqlServer::connect(on.pool.target(), timeout).await {
                 Ok(mut server) => server.command(&command).await,
                 Err(e) => Err(e),
             };

@@ -78,7 +78,7 @@ impl Session {
             }
         }
         self.kill.set_target(Some(KillTarget {
-            target: guard.pool().target().clone(),
+            pool: std::sync::Arc::clone(guard.pool()),
             thread_id: guard.server().thread_id(),
         }));
         self.server = Some(guard);
