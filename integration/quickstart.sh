@@ -11,6 +11,9 @@ trap 'kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 cd "$dir"
 port=$(free_port)
 export ARTICDBM_PROXY__PG_LISTEN="127.0.0.1:$port"
+# The MySQL front end listens by default too (6033): a free port, so the check never depends
+# on 6033 being unused on the machine.
+export ARTICDBM_PROXY__MYSQL_LISTEN="127.0.0.1:$(free_port)"
 pass=0 fail=0
 check() { if eval "$2"; then echo "  ok   $1"; pass=$((pass+1)); else echo "  FAIL $1"; fail=$((fail+1)); fi; }
 ready() { for _ in $(seq 1 100); do pg_isready -q -h 127.0.0.1 -p "$port" && return 0; sleep 0.1; done; return 1; }
