@@ -18,7 +18,7 @@ use articdbm_wire_mysql::frontend::{ComChangeUser, HandshakeResponse41};
 use bytes::Bytes;
 
 use super::command::Flow;
-use super::{Session, apply_wire, galera_monitor, statements};
+use super::{Session, apply_wire, first_pool, statements};
 use crate::mysql::client::{Authorized, authorize};
 use crate::mysql::reply::write_login_ok;
 
@@ -100,16 +100,8 @@ impl Session {
         wire.collation = collation;
         apply_wire(&mut route, wire);
         self.login_schema = route.target.database.clone();
-        let galera = galera_monitor(&self.state, &route).await;
-        let first = match &galera {
-            Some(m) => route.on_galera_node(m.writer().unwrap_or(0), false),
-            None => None,
-        };
-        let first = first.as_ref().unwrap_or(&route);
-        self.pool =
-            self.state
-                .mysql_pools
-                .get_or_create(&first.key, &first.target, &first.settings);
+        let (galera, pool) = first_pool(&self.state, &route).await;
+        self.pool = pool;
         self.transaction_mode = self.pool.mode() == PoolMode::Transaction;
         self.galera = galera;
         self.route = route;

@@ -45,15 +45,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         sync_wait: 0,
     };
     apply_wire(&mut route, wire);
-    let galera = galera_monitor(&state, &route).await;
-    let first = match &galera {
-        Some(m) => route.on_galera_node(m.writer().unwrap_or(0), false),
-        None => None,
-    };
-    let first = first.as_ref().unwrap_or(&route);
-    let pool = state
-        .mysql_pools
-        .get_or_create(&first.key, &first.target, &first.settings);
+    let (galera, pool) = first_pool(&state, &route).await;
     let runtime = state.runtime();
     let max_packet = runtime.config.proxy.max_client_message_bytes as usize;
     drop(runtime);
@@ -95,6 +87,23 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
 fn apply_wire(route: &mut Route, wire: MySqlWire) {
     route.target.mysql = wire;
     route.key.variant = wire.caps ^ (u64::from(wire.collation) << 56);
+}
+
+/// The monitor of a Galera route (if it is one) and the pool a session on `route` starts with:
+/// for Galera, the current writer's.
+async fn first_pool(
+    state: &LiveState,
+    route: &Route,
+) -> (Option<Arc<GaleraMonitor>>, Arc<MySqlPool>) {
+    let galera = galera_monitor(state, route).await;
+    let on_writer = galera
+        .as_ref()
+        .and_then(|m| route.on_galera_node(m.writer().unwrap_or(0), false));
+    let first = on_writer.as_ref().unwrap_or(route);
+    let pool = state
+        .mysql_pools
+        .get_or_create(&first.key, &first.target, &first.settings);
+    (galera, pool)
 }
 
 /// The node monitor of a Galera route (started on first use, polling as the route's backend
