@@ -98,7 +98,14 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
         local.ip(),
         local.port()
     );
-    if let Some(addr) = mysql_local {
+    // A mysql command is only worth printing when some database is served over MySQL.
+    let serves_mysql = state
+        .runtime()
+        .config
+        .databases
+        .values()
+        .any(|db| db.kind.is_mysql());
+    if let Some(addr) = mysql_local.filter(|_| serves_mysql) {
         println!(
             "  connect:       mysql -h {} -P {} -u {user} -p",
             addr.ip(),
