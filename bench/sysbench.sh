@@ -16,7 +16,9 @@
 #   direct:   SB_MYSQL_HOST=127.0.0.1 SB_MYSQL_PORT=3306 SB_MYSQL_USER=root SB_MYSQL_PASSWORD=
 #   articdbm: ARTICDBM_MYSQL_HOST=127.0.0.1 ARTICDBM_MYSQL_PORT=6033 ARTICDBM_MYSQL_USER=$SB_MYSQL_USER
 #             ARTICDBM_MYSQL_PASSWORD=$SB_MYSQL_PASSWORD (a proxy already running; not started here)
-#   BENCH_TARGETS="direct articdbm"
+#   haproxy:  HAPROXY_PORT=26460 (started and stopped here by bench/haproxy.sh: a pure TCP relay to the
+#             direct server, the floor for any proxy on this machine; clients log in as for direct)
+#   BENCH_TARGETS="direct haproxy articdbm"
 set -euo pipefail
 # shellcheck source=bench/common.sh
 . "$(dirname "$0")/common.sh"
@@ -31,7 +33,8 @@ SB_TABLE_SIZE=${SB_TABLE_SIZE:-10000}
 SB_DB=${SB_DB:-articdbm_sysbench}
 SB_PS_MODE=${SB_PS_MODE:-auto}
 SB_IGNORE_ERRORS=${SB_IGNORE_ERRORS:-auto}
-BENCH_TARGETS=${BENCH_TARGETS:-direct articdbm}
+BENCH_TARGETS=${BENCH_TARGETS:-direct haproxy articdbm}
+H_PORT=${HAPROXY_PORT:-26460}
 D_HOST=${SB_MYSQL_HOST:-127.0.0.1} D_PORT=${SB_MYSQL_PORT:-3306}
 D_USER=${SB_MYSQL_USER:-root} D_PW=${SB_MYSQL_PASSWORD:-}
 A_HOST=${ARTICDBM_MYSQL_HOST:-127.0.0.1} A_PORT=${ARTICDBM_MYSQL_PORT:-6033}
@@ -41,10 +44,10 @@ log() { printf '[sysbench] %s\n' "$*" >&2; }
 command -v sysbench >/dev/null || "$BENCH_DIR/../integration/mysql/install.sh"
 raise_nofile 65536
 
-t_host() { case $1 in direct) echo "$D_HOST" ;; *) echo "$A_HOST" ;; esac; }
-t_port() { case $1 in direct) echo "$D_PORT" ;; *) echo "$A_PORT" ;; esac; }
-t_user() { case $1 in direct) echo "$D_USER" ;; *) echo "$A_USER" ;; esac; }
-t_pw() { case $1 in direct) echo "$D_PW" ;; *) echo "$A_PW" ;; esac; }
+t_host() { case $1 in direct) echo "$D_HOST" ;; haproxy) echo 127.0.0.1 ;; *) echo "$A_HOST" ;; esac; }
+t_port() { case $1 in direct) echo "$D_PORT" ;; haproxy) echo "$H_PORT" ;; *) echo "$A_PORT" ;; esac; }
+t_user() { case $1 in direct | haproxy) echo "$D_USER" ;; *) echo "$A_USER" ;; esac; }
+t_pw() { case $1 in direct | haproxy) echo "$D_PW" ;; *) echo "$A_PW" ;; esac; }
 msql() { # target sql
   MYSQL_PWD=$(t_pw "$1") mariadb --no-defaults --protocol=TCP -h "$(t_host "$1")" -P "$(t_port "$1")" \
     -u "$(t_user "$1")" --connect-timeout=3 -N -B -e "$2"
@@ -59,8 +62,12 @@ sb() { # target test threads seconds cmd
 # --- targets ---
 declare -A AVAIL NOTE
 targets=()
+haproxy_started=0
+stop_haproxy() { [ "$haproxy_started" = 1 ] && "$BENCH_DIR/haproxy.sh" stop "$H_PORT" || true; }
 for t in $BENCH_TARGETS; do
-  case $t in direct | articdbm) ;; *) log "unknown target $t"; exit 2 ;; esac
+  case $t in direct | articdbm) ;; haproxy)
+    if "$BENCH_DIR/haproxy.sh" start "$H_PORT" "$D_HOST:$D_PORT"; then haproxy_started=1; sleep 0.5; fi ;;
+  *) log "unknown target $t"; exit 2 ;; esac
   if msql "$t" 'SELECT 1' >/dev/null 2>&1; then AVAIL[$t]=1; else
     AVAIL[$t]=0; NOTE[$t]="$(t_host "$t"):$(t_port "$t") not reachable"; log "SKIPPING $t: ${NOTE[$t]}"
   fi
@@ -82,7 +89,7 @@ mkdir -p "$BENCH_DIR/results"
 csv=$BENCH_DIR/results/$stamp-sysbench.csv
 md=$BENCH_DIR/results/$stamp-sysbench.md
 work=$(mktemp -d /tmp/articdbm-sysbench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work"; stop_haproxy' EXIT
 
 bg_cpu() { # busy % of all CPUs over one second (as bench/run.sh)
   local a b
@@ -113,7 +120,7 @@ for test in $SB_TESTS; do
         log "$test threads=$th round $round/$BENCH_ROUNDS: $t [background cpu ${bg}%]"
         [ "$SB_WARMUP" -gt 0 ] && { sb "$t" "$test" "$th" "$SB_WARMUP" run >/dev/null 2>&1 || true; }
         rc=0
-        timeout $((SB_SECONDS + 60)) bash -c "$(declare -f sb t_host t_port t_user t_pw); $(declare -p D_HOST D_PORT D_USER D_PW A_HOST A_PORT A_USER A_PW SB_DB SB_TABLES SB_TABLE_SIZE SB_PS_MODE SB_IGNORE_ERRORS); sb $t $test $th $SB_SECONDS run" >"$work/out" 2>&1 || rc=$?
+        timeout $((SB_SECONDS + 60)) bash -c "$(declare -f sb t_host t_port t_user t_pw); $(declare -p D_HOST D_PORT D_USER D_PW H_PORT A_HOST A_PORT A_USER A_PW SB_DB SB_TABLES SB_TABLE_SIZE SB_PS_MODE SB_IGNORE_ERRORS); sb $t $test $th $SB_SECONDS run" >"$work/out" 2>&1 || rc=$?
         read -r tps qps lat p95 errs recon < <(awk '
           /transactions:/ {gsub(/[(]/, "", $3); tps = $3}
           /queries:/ && /per sec/ {gsub(/[(]/, "", $2); qps = $2}
@@ -141,6 +148,7 @@ done
   echo
   echo "- machine: $(nproc) cores, sysbench runs on the same machine; $(sysbench --version)"
   echo "- direct: MariaDB $(msql direct 'SELECT VERSION()') at $D_HOST:$D_PORT; articdbm: $A_HOST:$A_PORT (${NOTE[articdbm]:-reachable})"
+  [ "$haproxy_started" = 1 ] && echo "- haproxy: $(haproxy -v 2>/dev/null | head -n 1 | cut -d' ' -f1-3), mode tcp on 127.0.0.1:$H_PORT, a byte relay with one server connection per client (bench/haproxy.sh)"
   echo "- $SB_TABLES tables x $SB_TABLE_SIZE rows, --db-ps-mode=$SB_PS_MODE, ${SB_SECONDS}s per run (+${SB_WARMUP}s warm-up), median of $BENCH_ROUNDS rounds, alternating target order"
   echo
   python3 - "$csv" <<'PY'
@@ -155,7 +163,7 @@ targets = list(dict.fromkeys(r["target"] for r in rows))
 def med(test, th, t, col):
     v = [float(r[col]) for r in rows if r["test"] == test and int(r["threads"]) == th and r["target"] == t and r["status"] == "ok" and r[col]]
     return statistics.median(v) if v else None
-hdr = ["test", "threads"] + [f"{t} tps" for t in targets] + [f"{t} p95 ms" for t in targets] + ([f"{targets[1]}/{targets[0]}"] if len(targets) > 1 else []) + ["errors"]
+hdr = ["test", "threads"] + [f"{t} tps" for t in targets] + [f"{t} p95 ms" for t in targets] + [f"{t}/{targets[0]}" for t in targets[1:]] + ["errors"]
 print("| " + " | ".join(hdr) + " |")
 print("|" + "---|" * len(hdr))
 for test, th in keys:
@@ -163,8 +171,8 @@ for test, th in keys:
     p95 = [med(test, th, t, "p95_ms") for t in targets]
     errs = sum(int(r["errors"] or 0) for r in rows if r["test"] == test and int(r["threads"]) == th)
     cells = [test, str(th)] + [f"{x:.0f}" if x is not None else "-" for x in tps] + [f"{x:.2f}" if x is not None else "-" for x in p95]
-    if len(targets) > 1:
-        cells.append(f"{tps[1] / tps[0]:.2f}x" if tps[0] and tps[1] else "-")
+    for x in tps[1:]:
+        cells.append(f"{x / tps[0]:.2f}x" if tps[0] and x else "-")
     cells.append(str(errs))
     print("| " + " | ".join(cells) + " |")
 PY
