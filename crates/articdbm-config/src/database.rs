@@ -1,9 +1,9 @@
 //! `[databases.<name>]`: where a client-facing database name leads (backend kind, host and
-//! port or Galera nodes, database, role, password source, pool overrides), and the result of
-//! looking one up.
+//! port or Galera nodes, or the file of an embedded SQLite database; database, role, password
+//! source, pool overrides), and the result of looking one up.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -23,6 +23,10 @@ pub const DEFAULT_GALERA_CHECK_INTERVAL_MS: u64 = 1000;
 pub const MIN_GALERA_CHECK_INTERVAL_MS: u64 = 100;
 /// Largest accepted `galera_sync_wait` (the highest `wsrep_sync_wait` bit mask).
 pub const MAX_GALERA_SYNC_WAIT: u8 = 15;
+/// Default of `busy_timeout_ms` (embedded SQLite).
+pub const DEFAULT_SQLITE_BUSY_TIMEOUT_MS: u64 = 5000;
+/// Default of `max_connections` (embedded SQLite).
+pub const DEFAULT_SQLITE_MAX_CONNECTIONS: u32 = 16;
 
 /// One `[databases.<name>]` entry. `<name>` is the database name clients ask for; the key
 /// `"*"` is a wildcard that maps any unlisted name to the backend database of the same name.
@@ -37,8 +41,8 @@ pub const MAX_GALERA_SYNC_WAIT: u8 = 15;
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     /// The backend's kind, and so the front end it is reached through: `"postgres"` (the
-    /// PostgreSQL listener), `"mysql"` or `"galera"` (the MySQL listener). Default
-    /// `"postgres"`.
+    /// PostgreSQL listener), `"mysql"` or `"galera"` (the MySQL listener), or `"sqlite"` (an
+    /// embedded SQLite database, served over both listeners). Default `"postgres"`.
     pub kind: DatabaseKind,
     /// Backend host name or IP address; not empty. Default `"127.0.0.1"` (empty = unset).
     /// Must not be set together with `nodes`.
@@ -93,6 +97,19 @@ pub struct DatabaseConfig {
     /// Never read from the config file itself (a `password` key there is an error).
     #[serde(skip)]
     pub password: Option<Secret>,
+    /// SQLite: the database file; a relative path is relative to `data_dir`. Created when
+    /// missing. Only for kind `"sqlite"`. Default: `"<name>.db"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// SQLite: milliseconds a statement waits for the database (the writer lock, a free
+    /// connection, a lock held by another process) before failing with 55P03. Only for kind
+    /// `"sqlite"`. Default: unset (`5000`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub busy_timeout_ms: Option<u64>,
+    /// SQLite: most connections open to the file at once (sessions share them per
+    /// transaction); at least `1`. Only for kind `"sqlite"`. Default: unset (`16`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<u32>,
     /// Overrides of `[pool]` for this database (`[databases.<name>.pool]`). Default: none.
     pub pool: PoolOverrides,
 }
@@ -112,6 +129,9 @@ impl Default for DatabaseConfig {
             password_env: None,
             password_file: None,
             password: None,
+            path: None,
+            busy_timeout_ms: None,
+            max_connections: None,
             pool: PoolOverrides::default(),
         }
     }
@@ -168,9 +188,40 @@ impl DatabaseConfig {
         })
     }
 
+    /// The SQLite settings with their defaults, `Some` only for kind `"sqlite"`. `name` is
+    /// the database's key in `[databases]` (the default file is `"<name>.db"`); a relative
+    /// path is resolved against `data_dir`.
+    pub fn sqlite(&self, name: &str, data_dir: &Path) -> Option<SqliteSettings> {
+        (self.kind == DatabaseKind::Sqlite).then(|| {
+            let file = self
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{name}.db")));
+            SqliteSettings {
+                path: if file.is_absolute() {
+                    file
+                } else {
+                    data_dir.join(file)
+                },
+                busy_timeout: Duration::from_millis(
+                    self.busy_timeout_ms
+                        .unwrap_or(DEFAULT_SQLITE_BUSY_TIMEOUT_MS),
+                ),
+                max_connections: self
+                    .max_connections
+                    .unwrap_or(DEFAULT_SQLITE_MAX_CONNECTIONS)
+                    .max(1),
+            }
+        })
+    }
+
     /// Fills unset `host` and `port` with their defaults, unless `nodes` is used (then they
-    /// stay unset). Run by the loader after validation.
+    /// stay unset) or the database is an embedded SQLite file (it has neither). Run by the
+    /// loader after validation.
     pub(crate) fn resolve_address(&mut self) {
+        if self.kind == DatabaseKind::Sqlite {
+            return;
+        }
         if self.nodes.is_empty() {
             if self.host.is_empty() {
                 DEFAULT_HOST.clone_into(&mut self.host);
@@ -182,9 +233,8 @@ impl DatabaseConfig {
 
 /// `[databases.<name>] kind`: what the backend is, and so which front end reaches it.
 ///
-/// Extension point: the embedded SQLite backend will be a variant of its own (`"sqlite"`,
-/// with a file path instead of host and port); matches over this enum are exhaustive on
-/// purpose so that adding it shows every place that must handle it.
+/// Matches over this enum are exhaustive on purpose, so that a new kind shows every place
+/// that must handle it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DatabaseKind {
@@ -196,6 +246,9 @@ pub enum DatabaseKind {
     /// `"galera"`: a MariaDB/MySQL Galera cluster (`nodes`), reached through
     /// `proxy.mysql_listen`.
     Galera,
+    /// `"sqlite"`: an embedded SQLite database file (`path`), served by the proxy itself over
+    /// both `proxy.pg_listen` and `proxy.mysql_listen`.
+    Sqlite,
 }
 
 impl DatabaseKind {
@@ -205,20 +258,29 @@ impl DatabaseKind {
             DatabaseKind::Postgres => "postgres",
             DatabaseKind::Mysql => "mysql",
             DatabaseKind::Galera => "galera",
+            DatabaseKind::Sqlite => "sqlite",
         }
     }
 
-    /// The port used when `port` is not set: 5432 for PostgreSQL, 3306 for MySQL and Galera.
+    /// The port used when `port` is not set: 5432 for PostgreSQL, 3306 for MySQL and Galera,
+    /// `0` for SQLite (which has none).
     pub fn default_port(self) -> u16 {
         match self {
             DatabaseKind::Postgres => 5432,
             DatabaseKind::Mysql | DatabaseKind::Galera => 3306,
+            DatabaseKind::Sqlite => 0,
         }
     }
 
-    /// Whether the backend speaks the MySQL protocol (`mysql` and `galera`).
+    /// Whether the backend speaks the MySQL protocol (`mysql` and `galera`). False for
+    /// `sqlite`, which both front ends serve.
     pub fn is_mysql(self) -> bool {
         matches!(self, DatabaseKind::Mysql | DatabaseKind::Galera)
+    }
+
+    /// Whether this is the embedded SQLite backend.
+    pub fn is_sqlite(self) -> bool {
+        self == DatabaseKind::Sqlite
     }
 }
 
@@ -237,6 +299,18 @@ pub struct GaleraSettings {
     pub sync_wait: u8,
     /// How often each node's state is polled.
     pub check_interval: Duration,
+}
+
+/// The resolved settings of an embedded SQLite database; see [`DatabaseConfig::sqlite`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SqliteSettings {
+    /// The database file (absolute, or relative to the working directory when `data_dir`
+    /// is).
+    pub path: PathBuf,
+    /// How long a statement waits for the writer lock, a connection or a file lock.
+    pub busy_timeout: Duration,
+    /// Most connections open to the file at once (at least 1).
+    pub max_connections: u32,
 }
 
 /// One backend server address: an entry of `nodes`, or `host`:`port`.

@@ -61,6 +61,7 @@ pub(crate) fn issues(config: &Config) -> Vec<Issue> {
     for (name, db) in &config.databases {
         check_database(config, name, db, &mut out);
     }
+    check_sqlite_files(config, &mut out);
     out
 }
 
@@ -351,6 +352,7 @@ fn check_database(config: &Config, name: &str, db: &DatabaseConfig, out: &mut Ve
     }
     check_nodes(name, db, out);
     check_galera_settings(name, db, out);
+    check_sqlite(name, db, out);
     match &db.dbname {
         Some(_) if name == WILDCARD => out.push(Issue::new(
             &["databases", name, "dbname"],
@@ -497,5 +499,87 @@ fn check_galera_settings(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) 
             &["databases", name, "galera_check_interval_ms"],
             format!("must be at least {MIN_GALERA_CHECK_INTERVAL_MS}, got {ms}"),
         ));
+    }
+}
+
+/// Keys of an embedded SQLite database (`path`, `busy_timeout_ms`, `max_connections`) only on
+/// kind `"sqlite"`, and the network and login keys never on it.
+fn check_sqlite(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) {
+    let at = |key: &'static str| ["databases", name, key];
+    if db.kind != DatabaseKind::Sqlite {
+        let set = [
+            ("path", db.path.is_some()),
+            ("busy_timeout_ms", db.busy_timeout_ms.is_some()),
+            ("max_connections", db.max_connections.is_some()),
+        ];
+        for (key, _) in set.iter().filter(|(_, is_set)| *is_set) {
+            out.push(Issue::new(
+                &at(key),
+                format!(
+                    "is only for kind = \"sqlite\", and this database is kind = \"{}\"",
+                    db.kind
+                ),
+            ));
+        }
+        return;
+    }
+    if name == WILDCARD {
+        out.push(Issue::new(
+            &at("kind"),
+            "\"sqlite\" cannot be used on the \"*\" wildcard (it would create a file for every \
+             name a client asks for); give each SQLite database its own entry",
+        ));
+    }
+    let unused = [
+        ("host", !db.host.is_empty()),
+        ("port", db.port != 0),
+        ("nodes", !db.nodes.is_empty()),
+        ("dbname", db.dbname.is_some()),
+        ("user", db.user.is_some()),
+        ("password_env", db.password_env.is_some()),
+        ("password_file", db.password_file.is_some()),
+    ];
+    for (key, _) in unused.iter().filter(|(_, is_set)| *is_set) {
+        out.push(Issue::new(
+            &at(key),
+            "is not used by kind = \"sqlite\" (an embedded database file: set path, or leave \
+             it out for \"<name>.db\" in data_dir); remove it",
+        ));
+    }
+    if db.path.as_deref().is_some_and(|p| p.as_os_str().is_empty()) {
+        out.push(Issue::new(
+            &at("path"),
+            "must name a file (leave it out for \"<name>.db\" in data_dir)",
+        ));
+    }
+    if db.busy_timeout_ms == Some(0) {
+        out.push(Issue::new(
+            &at("busy_timeout_ms"),
+            "must be at least 1 (writers queue for this long instead of failing at once)",
+        ));
+    }
+    if db.max_connections == Some(0) {
+        out.push(Issue::new(&at("max_connections"), "must be at least 1"));
+    }
+}
+
+/// Two SQLite databases must not share one file: each keeps its own writer lock.
+fn check_sqlite_files(config: &Config, out: &mut Vec<Issue>) {
+    let mut seen: Vec<(std::path::PathBuf, &str)> = Vec::new();
+    for (name, db) in &config.databases {
+        let Some(settings) = db.sqlite(name, &config.data_dir) else {
+            continue;
+        };
+        match seen.iter().find(|(path, _)| *path == settings.path) {
+            Some((_, other)) => out.push(Issue::new(
+                &["databases", name, "path"],
+                format!(
+                    "`{}` is also the file of databases.{other}; give each SQLite database a \
+                     file of its own",
+                    settings.path.display()
+                ),
+            )),
+            None => seen.push((settings.path, name)),
+        }
     }
 }
