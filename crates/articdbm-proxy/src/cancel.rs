@@ -25,12 +25,27 @@ pub struct CancelTarget {
     pub key: BackendKeyData,
 }
 
+/// Cancels a statement the proxy runs itself (the embedded SQLite backend).
+pub type LocalCancel = Arc<dyn Fn() + Send + Sync>;
+
 /// What a client's slot holds: its current backend and the cancels on their way to it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct SlotState {
     target: Option<CancelTarget>,
     /// Cancels looked up and not yet delivered.
     in_flight: u32,
+    /// For a session served by the proxy itself: how to cancel its statement.
+    local: Option<LocalCancel>,
+}
+
+impl std::fmt::Debug for SlotState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotState")
+            .field("target", &self.target)
+            .field("in_flight", &self.in_flight)
+            .field("local", &self.local.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -98,6 +113,34 @@ impl CancelRegistry {
         }
     }
 
+    /// Runs the local cancel of the client with this key, if the secret matches and the
+    /// client's session is served by the proxy itself. Returns whether it did.
+    pub fn cancel_local(&self, process_id: i32, secret: i32) -> bool {
+        let slot = {
+            let map = self.lock();
+            let Some(entry) = map.get(&process_id) else {
+                return false;
+            };
+            let ok: bool = entry
+                .secret
+                .to_be_bytes()
+                .ct_eq(&secret.to_be_bytes())
+                .into();
+            if !ok {
+                return false;
+            }
+            Arc::clone(&entry.slot)
+        };
+        let local = slot.lock().local.clone();
+        match local {
+            Some(cancel) => {
+                cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The backend to cancel for a client key, if the secret matches and a query may be running.
     /// The ticket marks the cancel as in flight until it is dropped (after delivery).
     pub fn lookup(&self, process_id: i32, secret: i32) -> Option<CancelTicket> {
@@ -133,6 +176,11 @@ impl CancelRegistry {
 }
 
 impl CancelHandle {
+    /// Records how to cancel this client's statements when the proxy runs them itself.
+    pub fn set_local(&self, cancel: Option<LocalCancel>) {
+        self.slot.lock().local = cancel;
+    }
+
     /// Records which backend the client is attached to.
     pub fn set_target(&self, target: Option<CancelTarget>) {
         self.slot.lock().target = target;

@@ -13,6 +13,7 @@ pub mod mysql;
 mod pg;
 pub mod runtime;
 pub mod shutdown;
+pub mod sqlite;
 pub mod state;
 pub mod stream;
 pub mod tls;

@@ -169,6 +169,8 @@ pub enum BuildError {
     MysqlVerifier { user: String, reason: String },
     #[error("tls: {0}")]
     Tls(#[from] tls::TlsSetupError),
+    #[error("databases.{database}: cannot open the SQLite database: {reason}")]
+    Sqlite { database: String, reason: String },
 }
 
 impl RuntimeConfig {

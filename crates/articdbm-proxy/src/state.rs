@@ -1,6 +1,7 @@
 //! The live state shared by every task of a running proxy: the current configuration snapshot
-//! (swapped on reload), the pools, the cancel registry, connected clients, the statement
-//! inspector and counters. Passed around as an `Arc`; nothing here is process-global.
+//! (swapped on reload), the pools, the open embedded SQLite databases, the cancel registry,
+//! connected clients, the statement inspector and counters. Passed around as an `Arc`; nothing
+//! here is process-global.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,6 +18,10 @@ use crate::backend::pools::Pools;
 use crate::cancel::CancelRegistry;
 use crate::inspect::StatementInspector;
 use crate::runtime::{BuildError, RuntimeConfig};
+use crate::sqlite::SqliteDatabase;
+
+/// The embedded SQLite databases by `[databases]` key: open, or why opening failed.
+type SqliteMap = HashMap<String, Result<Arc<SqliteDatabase>, String>>;
 
 /// Produces a fresh configuration for a reload (re-reads the file and the environment).
 pub type ConfigSource = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
@@ -57,6 +62,7 @@ pub struct LiveState {
     pub cancels: Arc<CancelRegistry>,
     pub inspector: Arc<dyn StatementInspector>,
     pub counters: Counters,
+    sqlite: Mutex<SqliteMap>,
     clients: Mutex<HashMap<u64, ClientInfo>>,
     per_user: Mutex<HashMap<String, u32>>,
     open_connections: AtomicUsize,
@@ -92,6 +98,17 @@ impl LiveState {
         source: Option<ConfigSource>,
         inspector: Arc<dyn StatementInspector>,
     ) -> Arc<Self> {
+        // A database that cannot be opened is reported to the clients that ask for it (and
+        // by `sqlite_failures`, so that a binary can refuse to start).
+        let sqlite = open_sqlite(&runtime.config, &HashMap::new())
+            .into_iter()
+            .map(|(name, opened)| {
+                if let Err(reason) = &opened {
+                    tracing::error!(database = %name, error = %reason, "cannot open SQLite database");
+                }
+                (name, opened)
+            })
+            .collect();
         Arc::new(LiveState {
             runtime: ArcSwap::from_pointee(runtime),
             source,
@@ -102,6 +119,7 @@ impl LiveState {
             cancels: Arc::new(CancelRegistry::default()),
             inspector,
             counters: Counters::default(),
+            sqlite: Mutex::new(sqlite),
             clients: Mutex::new(HashMap::new()),
             per_user: Mutex::new(HashMap::new()),
             open_connections: AtomicUsize::new(0),
@@ -130,9 +148,21 @@ impl LiveState {
         self.apply(config).map_err(|e| e.to_string())
     }
 
-    /// Puts a new configuration into service (see [`LiveState::reload`]).
+    /// Puts a new configuration into service (see [`LiveState::reload`]). SQLite databases
+    /// whose file and settings are unchanged stay open (with their sessions); new ones are
+    /// opened first, and one that cannot be opened fails the reload.
     pub fn apply(&self, config: Config) -> Result<(), BuildError> {
         let next = RuntimeConfig::build(config)?;
+        let sqlite = {
+            let current = self.sqlite.lock().unwrap_or_else(|p| p.into_inner());
+            open_sqlite(&next.config, &current)
+        };
+        if let Some((database, Err(reason))) = sqlite.iter().find(|(_, db)| db.is_err()) {
+            return Err(BuildError::Sqlite {
+                database: database.clone(),
+                reason: reason.clone(),
+            });
+        }
         if next.config.proxy.pg_listen != self.runtime.load().config.proxy.pg_listen {
             tracing::warn!("proxy.pg_listen changed: the new address takes effect on restart");
         }
@@ -147,10 +177,49 @@ impl LiveState {
             });
         self.mysql_pools
             .retain(|key, pool| mysql_pool_survives(&next, key, pool));
+        *self.sqlite.lock().unwrap_or_else(|p| p.into_inner()) = sqlite;
         self.runtime.store(Arc::new(next));
         self.counters.reloads.fetch_add(1, Ordering::Relaxed);
         tracing::info!("configuration reloaded");
         Ok(())
+    }
+
+    /// The open SQLite database of `[databases]` key `name`; `Err` says why there is none
+    /// (not an SQLite database, or the file could not be opened).
+    pub fn sqlite(&self, name: &str) -> Result<Arc<SqliteDatabase>, String> {
+        match self
+            .sqlite
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+        {
+            Some(Ok(db)) => Ok(Arc::clone(db)),
+            Some(Err(reason)) => Err(reason.clone()),
+            None => Err(format!("database \"{name}\" is not an SQLite database")),
+        }
+    }
+
+    /// Every open SQLite database, by name.
+    pub fn sqlite_databases(&self) -> Vec<Arc<SqliteDatabase>> {
+        let map = self.sqlite.lock().unwrap_or_else(|p| p.into_inner());
+        let mut dbs: Vec<_> = map
+            .values()
+            .filter_map(|db| db.as_ref().ok())
+            .cloned()
+            .collect();
+        dbs.sort_by(|a, b| a.name().cmp(b.name()));
+        dbs
+    }
+
+    /// SQLite databases that could not be opened at start, with the reason.
+    pub fn sqlite_failures(&self) -> Vec<(String, String)> {
+        let map = self.sqlite.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failed: Vec<_> = map
+            .iter()
+            .filter_map(|(name, db)| db.as_ref().err().map(|e| (name.clone(), e.clone())))
+            .collect();
+        failed.sort();
+        failed
     }
 
     /// Counts a new TCP connection; `None` when `max_client_connections` is reached.
@@ -261,4 +330,26 @@ fn mysql_pool_survives(
         _ => false,
     };
     same_login && same_place && &route.settings == pool.settings()
+}
+
+/// The SQLite databases of `config`: those of `current` whose settings are unchanged, the
+/// others opened anew (blocking file I/O, done at start and reload only).
+fn open_sqlite(config: &Config, current: &SqliteMap) -> SqliteMap {
+    let mut out = HashMap::new();
+    for (name, db) in &config.databases {
+        let Some(settings) = db.sqlite(name, &config.data_dir) else {
+            continue;
+        };
+        let kept = current
+            .get(name)
+            .and_then(|db| db.as_ref().ok())
+            .filter(|db| *db.settings() == settings);
+        let opened = match kept {
+            Some(db) => Ok(Arc::clone(db)),
+            None => SqliteDatabase::open(name, &settings)
+                .map_err(|e| format!("{}: {e}", settings.path.display())),
+        };
+        out.insert(name.clone(), opened);
+    }
+    out
 }

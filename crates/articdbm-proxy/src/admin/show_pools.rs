@@ -1,5 +1,5 @@
-//! `SHOW POOLS`: one row per pool (PostgreSQL and MySQL) with its target, mode, size and
-//! connection counts.
+//! `SHOW POOLS`: one row per pool (PostgreSQL and MySQL) and per embedded SQLite database,
+//! with its target, mode, size and connection counts.
 
 use std::sync::atomic::Ordering;
 
@@ -28,7 +28,25 @@ impl AdminCommand for ShowPools {
             .all()
             .into_iter()
             .map(|(k, p)| row(k, &p, "mysql"));
-        let rows = pg.chain(mysql).collect();
+        let sqlite = state.sqlite_databases().into_iter().map(|db| {
+            let s = db.stats();
+            vec![
+                db.name().to_owned(),
+                "*".to_owned(),
+                db.settings().path.display().to_string(),
+                "transaction".to_owned(),
+                db.settings().max_connections.to_string(),
+                s.in_use.to_string(),
+                s.idle.to_string(),
+                s.checkouts.to_string(),
+                s.waits.to_string(),
+                s.timeouts.to_string(),
+                s.connects.to_string(),
+                s.connect_errors.to_string(),
+                "sqlite".to_owned(),
+            ]
+        });
+        let rows = pg.chain(mysql).chain(sqlite).collect();
         AdminReply::table(
             vec![
                 "database",

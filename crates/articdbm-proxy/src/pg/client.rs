@@ -135,6 +135,21 @@ pub async fn handle_client(
         .await;
         return;
     }
+    if runtime
+        .database_kind(&database)
+        .is_some_and(|kind| kind.is_sqlite())
+    {
+        let limit = user.max_connections;
+        drop(runtime);
+        let login = SqliteLogin {
+            user: user_name,
+            limit,
+            database,
+            peer,
+        };
+        serve_sqlite(stream, buf, state, shutdown, login, &params.params).await;
+        return;
+    }
     let Some(route) = runtime.route(&database, &user_name) else {
         fatal(
             &mut stream,
@@ -179,6 +194,73 @@ pub async fn handle_client(
         buf,
         pool,
         wanted,
+        cancel,
+        shutdown,
+    )
+    .run()
+    .await;
+}
+
+/// Who logged in to an SQLite database.
+struct SqliteLogin {
+    user: String,
+    limit: Option<u32>,
+    database: String,
+    peer: SocketAddr,
+}
+
+/// Serves an authenticated client of an embedded SQLite database (see `pg::sqlite`).
+async fn serve_sqlite(
+    mut stream: crate::stream::ClientStream,
+    buf: bytes::BytesMut,
+    state: Arc<LiveState>,
+    shutdown: Shutdown,
+    login: SqliteLogin,
+    startup: &[(String, String)],
+) {
+    let SqliteLogin {
+        user,
+        limit,
+        database,
+        peer,
+    } = login;
+    let db = match state.sqlite(&database) {
+        Ok(db) => db,
+        Err(reason) => {
+            fatal(&mut stream, sqlstate::INVALID_CATALOG, &reason).await;
+            return;
+        }
+    };
+    let info = ClientInfo {
+        id: 0,
+        user: user.clone(),
+        database: database.clone(),
+        addr: peer,
+        tls: stream.is_tls(),
+        connected_at: SystemTime::now(),
+    };
+    let Some(_client) = state.register_client(info, limit) else {
+        fatal(
+            &mut stream,
+            sqlstate::TOO_MANY_CONNECTIONS,
+            &format!("too many connections for role \"{user}\""),
+        )
+        .await;
+        return;
+    };
+    let identity = Identity {
+        user,
+        database,
+        peer,
+    };
+    let cancel = state.cancels.register();
+    super::sqlite::SqliteFront::new(
+        Arc::clone(&state),
+        identity,
+        stream,
+        buf,
+        db.session(),
+        startup,
         cancel,
         shutdown,
     )

@@ -1,5 +1,6 @@
 //! The PostgreSQL front end: a client's way from TCP accept through TLS, startup and
-//! authentication into the session loop (or the admin console).
+//! authentication into the session loop (or the admin console, or the session loop of an
+//! embedded SQLite database in `sqlite`).
 
 mod admin;
 mod auth;
@@ -10,6 +11,7 @@ mod refusal;
 mod reply;
 mod session;
 mod session_state;
+mod sqlite;
 mod startup;
 mod statements;
 

@@ -123,6 +123,10 @@ pub async fn negotiate(tcp: TcpStream, peer: SocketAddr, state: &Arc<LiveState>)
 
 /// Sends the backend's real CancelRequest if the key matches a client running a query.
 async fn forward_cancel(state: &LiveState, process_id: i32, secret_key: i32) {
+    // A session on an embedded database: interrupt its statement here.
+    if state.cancels.cancel_local(process_id, secret_key) {
+        return;
+    }
     // The ticket keeps the cancel counted as in flight until this function returns.
     let Some(ticket) = state.cancels.lookup(process_id, secret_key) else {
         return;
