@@ -167,6 +167,10 @@ fn decode_all(p: &Packet, caps: Capabilities) {
     if let Ok(e) = StmtExecute::decode(payload) {
         let n = usize::from(payload.len() as u8 % 8);
         let _ = e.decode_params(n, None, caps);
+        // The SQLite front end's variant: parameters sent as long data are absent from the
+        // packet (a seed-chosen subset here).
+        let mask = payload.first().copied().unwrap_or(0);
+        let _ = e.decode_params_with_long_data(n, None, caps, |i| mask & (1 << (i % 8)) != 0);
     }
     if let Ok(o) = OkPacket::decode(payload, caps) {
         for c in o.session_state_changes() {

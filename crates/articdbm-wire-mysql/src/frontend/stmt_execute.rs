@@ -88,6 +88,20 @@ impl StmtExecute {
         previous: Option<&[ParamType]>,
         caps: Capabilities,
     ) -> Result<ExecuteParams, WireError> {
+        self.decode_params_with_long_data(num_params, previous, caps, |_| false)
+    }
+
+    /// [`StmtExecute::decode_params`] for a statement some of whose parameters (those for
+    /// which `long_data(index)` is true) were sent with COM_STMT_SEND_LONG_DATA: clients
+    /// leave their values out of COM_STMT_EXECUTE, so they are returned as `Value::Null`
+    /// for the caller to replace with the data it collected.
+    pub fn decode_params_with_long_data(
+        &self,
+        num_params: usize,
+        previous: Option<&[ParamType]>,
+        caps: Capabilities,
+        long_data: impl Fn(usize) -> bool,
+    ) -> Result<ExecuteParams, WireError> {
         let mut r = Reader::new(&self.params, MSG);
         let mut n = num_params;
         if caps.contains(Capabilities::QUERY_ATTRIBUTES)
@@ -132,7 +146,7 @@ impl StmtExecute {
         };
         let mut values = Vec::with_capacity(n);
         for (i, t) in types.iter().enumerate() {
-            if bitmap[i / 8] & (1 << (i % 8)) != 0 {
+            if long_data(i) || bitmap[i / 8] & (1 << (i % 8)) != 0 {
                 values.push(Value::Null);
                 continue;
             }
@@ -242,5 +256,25 @@ mod tests {
         assert!(p.new_types);
         assert_eq!(p.values, params);
         assert!(e.decode_params(99, None, Capabilities::NONE).is_err());
+    }
+
+    #[test]
+    fn long_data_parameters_carry_no_value() {
+        // Parameter 0 went as long data: its type is sent, its value is not.
+        let mut out = BytesMut::new();
+        out.put_u8(0x17);
+        out.put_u32_le(1);
+        out.put_u8(0);
+        out.put_u32_le(1);
+        out.put_u8(0); // NULL bitmap
+        out.put_u8(1); // new types
+        out.put_slice(&[ColumnType::BLOB.0, 0, ColumnType::LONGLONG.0, 0]);
+        out.put_slice(&7i64.to_le_bytes());
+        let e = StmtExecute::decode(&out.freeze()).unwrap();
+        let p = e
+            .decode_params_with_long_data(2, None, Capabilities::NONE, |i| i == 0)
+            .unwrap();
+        assert_eq!(p.values, vec![Value::Null, Value::Int(7)]);
+        assert!(e.decode_params(2, None, Capabilities::NONE).is_err());
     }
 }
