@@ -1,8 +1,10 @@
 //! One MySQL client connection from accept to the session loop: connection limit (ERR 1040
 //! in place of the handshake, as MySQL does), handshake and TLS, the TLS requirement (3159),
 //! authentication (1045), database permission (1044) and resolution (1046/1049), the
-//! per-user connection limit (1203), then the final OK and [`super::session::run`]. The whole
-//! login shares one deadline, `proxy.auth_timeout_secs`.
+//! per-user connection limit (1203), then the final OK and the session loop: a MySQL/MariaDB
+//! server's ([`super::session::run`]) or, for a `kind = "sqlite"` database, the embedded
+//! SQLite one ([`super::sqlite::session::run`]). The whole login shares one deadline,
+//! `proxy.auth_timeout_secs`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,7 +48,7 @@ pub async fn handle_client(
     let runtime = state.runtime();
     let deadline = tokio::time::Instant::now() + runtime.config.proxy.auth_timeout();
     let login = tokio::time::timeout_at(deadline, login(tcp, peer, &state, &runtime)).await;
-    let Ok(Some((login, route))) = login else {
+    let Ok(Some((login, destination))) = login else {
         if login.is_err() {
             state.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
             tracing::info!(%peer, "MySQL login timed out");
@@ -54,7 +56,21 @@ pub async fn handle_client(
         return;
     };
     drop(runtime);
-    super::session::run(state, login, route, shutdown).await;
+    match destination {
+        Destination::Server(route) => super::session::run(state, login, *route, shutdown).await,
+        Destination::Sqlite(database) => {
+            super::sqlite::session::run(state, login, database, shutdown).await;
+        }
+    }
+}
+
+/// Where an authorized MySQL client's session runs.
+#[derive(Debug)]
+pub(super) enum Destination {
+    /// A pooled MySQL/MariaDB server (or Galera cluster).
+    Server(Box<Route>),
+    /// The embedded SQLite database of this `[databases]` key.
+    Sqlite(String),
 }
 
 /// Handshake to OK. `None` when the client was refused (the ERR has been sent) or left.
@@ -63,7 +79,7 @@ async fn login(
     peer: SocketAddr,
     state: &Arc<LiveState>,
     runtime: &Arc<RuntimeConfig>,
-) -> Option<(Login, Route)> {
+) -> Option<(Login, Destination)> {
     let mut buf = BytesMut::with_capacity(1024);
     let nonce = generate_nonce();
     // What clients see as their connection id: issued by the kill registry, so that
@@ -99,7 +115,7 @@ async fn login(
             mut seq,
             user_name,
             schema,
-            route,
+            destination,
             client,
             nonce,
         }) => {
@@ -124,7 +140,7 @@ async fn login(
                 nonce,
                 client,
             };
-            Some((login, route))
+            Some((login, destination))
         }
         Err(e) => {
             e.report(&mut stream).await;
@@ -140,7 +156,7 @@ pub(super) struct Authorized {
     pub user_name: String,
     /// The schema the client asked for, if any.
     pub schema: Option<String>,
-    pub route: Route,
+    pub destination: Destination,
     /// The client's place, counted against the user's connection limit.
     pub client: ClientSlot,
     /// The nonce in force after the exchange (see [`authenticate`]).
@@ -217,16 +233,36 @@ pub(super) async fn authorize(
     {
         return Err(db_denied(db));
     }
-    let route = runtime
-        .route_mysql(schema.as_deref(), &user_name)
-        .map_err(|e| LoginError::refused(seq, e.code(), e.sqlstate(), e.to_string()))?;
-    if !user.may_use_database(&route.key.database) {
-        return Err(db_denied(&route.key.database));
+    let destination =
+        match super::sqlite::route::sqlite_database(&runtime.config, schema.as_deref()) {
+            Some(database) => Destination::Sqlite(database),
+            None => Destination::Server(Box::new(
+                runtime
+                    .route_mysql(schema.as_deref(), &user_name)
+                    .map_err(|e| LoginError::refused(seq, e.code(), e.sqlstate(), e.to_string()))?,
+            )),
+        };
+    let database = match &destination {
+        Destination::Server(route) => route.key.database.clone(),
+        Destination::Sqlite(name) => {
+            if let Err(reason) = state.sqlite(name) {
+                return Err(LoginError::refused(
+                    seq,
+                    1049,
+                    "42000",
+                    format!("Unknown database '{name}': {reason}"),
+                ));
+            }
+            name.clone()
+        }
+    };
+    if !user.may_use_database(&database) {
+        return Err(db_denied(&database));
     }
     let info = ClientInfo {
         id: 0,
         user: user_name.clone(),
-        database: route.key.database.clone(),
+        database,
         addr: peer,
         tls: stream.is_tls(),
         connected_at: SystemTime::now(),
@@ -245,7 +281,7 @@ pub(super) async fn authorize(
         seq,
         user_name,
         schema,
-        route,
+        destination,
         client,
         nonce,
     })

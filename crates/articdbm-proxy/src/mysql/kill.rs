@@ -2,13 +2,15 @@
 //! client learns from the proxy's handshake is issued here; while its session holds a server,
 //! the registry knows that server's thread id, so a kill arriving on another connection reaches
 //! exactly the server thread running that client's statement (never a thread of another
-//! client's that now uses the server).
+//! client's that now uses the server). A session on an embedded SQLite database registers
+//! its statement interrupt instead ([`KillHandle::set_interrupt`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::backend::MySqlPool;
+use crate::sqlite::Canceller;
 
 /// The server thread a session is on right now, and the pool it came from (whose target says
 /// how to reach that server: a kill opens a fresh connection there).
@@ -22,13 +24,16 @@ pub struct KillTarget {
 struct Slot {
     user: Mutex<String>,
     on: Mutex<Option<KillTarget>>,
+    interrupt: Mutex<Option<Canceller>>,
     killed: AtomicBool,
 }
 
-/// The session a `KILL` found: the server thread it is on, if any.
+/// The session a `KILL` found: the server thread it is on, if any, or the interrupt of its
+/// SQLite statement.
 #[derive(Debug)]
 pub struct Killing {
     pub on: Option<KillTarget>,
+    pub interrupt: Option<Canceller>,
 }
 
 /// Connection ids of MySQL sessions and the server threads they are on.
@@ -97,7 +102,15 @@ impl KillRegistry {
         if connection {
             slot.killed.store(true, Ordering::Release);
         }
-        Some(Killing { on: on(&slot) })
+        let interrupt = slot
+            .interrupt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Some(Killing {
+            on: on(&slot),
+            interrupt,
+        })
     }
 }
 
@@ -114,6 +127,16 @@ impl KillHandle {
     /// Records the server thread the session is on (`None` when it lets go of it).
     pub fn set_target(&self, on: Option<KillTarget>) {
         *self.slot.on.lock().unwrap_or_else(|p| p.into_inner()) = on;
+    }
+
+    /// Records how to interrupt the session's running SQLite statement (`None` when it
+    /// ends).
+    pub fn set_interrupt(&self, interrupt: Option<Canceller>) {
+        *self
+            .slot
+            .interrupt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = interrupt;
     }
 
     /// Whether another session ran `KILL <this id>`.

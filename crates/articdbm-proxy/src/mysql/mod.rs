@@ -1,6 +1,7 @@
 //! The MySQL front end: a client's way from TCP accept through the handshake, TLS and
 //! authentication ([`Login`]) into the session loop, which forwards commands to a pooled
-//! MySQL/MariaDB server through the same inspection seam as the PostgreSQL front end.
+//! MySQL/MariaDB server ([`session`]) or answers them from an embedded SQLite database
+//! ([`sqlite`]), through the same inspection seam as the PostgreSQL front end.
 
 mod auth;
 mod client;
@@ -10,6 +11,7 @@ mod login;
 mod reply;
 pub mod session;
 mod session_state;
+pub mod sqlite;
 
 pub use client::handle_client;
 pub use login::Login;

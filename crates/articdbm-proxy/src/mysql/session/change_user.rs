@@ -19,7 +19,7 @@ use bytes::Bytes;
 
 use super::command::Flow;
 use super::{Session, apply_wire, first_pool, statements};
-use crate::mysql::client::{Authorized, authorize};
+use crate::mysql::client::{Authorized, Destination, authorize};
 use crate::mysql::reply::write_login_ok;
 
 impl Session {
@@ -84,16 +84,30 @@ impl Session {
             mut seq,
             user_name,
             schema,
-            mut route,
+            destination,
             client,
             nonce,
         } = authorized;
+        let mut route = match destination {
+            Destination::Server(route) => *route,
+            Destination::Sqlite(database) => {
+                // This connection's session runs on a MySQL server; it cannot move to the
+                // embedded SQLite backend in place.
+                let message = format!(
+                    "Unknown database '{database}': it is an embedded SQLite database; \
+                     open a new connection to it"
+                );
+                self.send_error(1049, "42000", &message, seq).await;
+                return Flow::Close;
+            }
+        };
         tracing::debug!(from = %self.user, to = %user_name, "MySQL COM_CHANGE_USER");
         self.start_over();
         self.user = user_name;
         self.kill.set_user(&self.user);
         // The client's database is the route's (see `run`).
-        self.schema = schema.map(|_| route.target.database.clone());
+        self.schema = schema.as_ref().map(|_| route.target.database.clone());
+        self.database = schema;
         self.nonce = nonce;
         self.client_slot = Some(client);
         let mut wire = self.route.target.mysql;
@@ -114,6 +128,7 @@ impl Session {
     fn start_over(&mut self) {
         self.replay.clear();
         self.schema = None;
+        self.database = None;
         self.pinned = None;
         self.hold = 0;
         self.read_hint = false;

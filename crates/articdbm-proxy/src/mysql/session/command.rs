@@ -51,6 +51,7 @@ impl Session {
                     g.server().mark_schema_changed();
                 }
                 if ok && let Some(schema) = schema {
+                    self.database = Some(schema.clone());
                     self.schema = Some(schema);
                 }
                 Flow::Continue
@@ -60,6 +61,7 @@ impl Session {
                 // reset before anyone else gets it.
                 self.replay.clear();
                 self.schema = None;
+                self.database = None;
                 self.pinned = None;
                 self.hold = 0;
                 if let Some(mut g) = self.server.take() {
@@ -126,7 +128,7 @@ impl Session {
 
     /// Shows SQL to the inspector; `false` when it was blocked (the client got ERR 1142).
     fn inspect(&mut self, sql: &str, source: StatementSource) -> bool {
-        let database = self.schema.clone().unwrap_or_default();
+        let database = self.database.clone().unwrap_or_default();
         let ctx = StatementContext {
             protocol: Protocol::MySql,
             source,
@@ -196,6 +198,7 @@ impl Session {
                     }
                 }
                 MySqlEffect::Schema(schema) => {
+                    self.database = Some(schema.clone());
                     self.schema = Some(schema);
                     if let Some(g) = self.server.as_mut() {
                         g.server().mark_schema_changed();
@@ -331,6 +334,9 @@ impl Session {
             self.queue_error(1094, "HY000", &format!("Unknown thread id: {id}"), 1);
             return;
         };
+        if let Some(interrupt) = &killing.interrupt {
+            interrupt.cancel();
+        }
         let on = killing.on;
         if let Some(on) = on {
             let timeout = std::time::Duration::from_secs(5);

@@ -55,6 +55,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         // The client's database is the route's: servers log in with its backend schema
         // (which differs from the client's name under a `dbname` mapping).
         schema: login.schema.as_ref().map(|_| route.target.database.clone()),
+        database: login.schema.clone(),
         login_schema: route.target.database.clone(),
         state,
         client: login.stream,
@@ -142,6 +143,10 @@ pub(super) struct Session {
     replay: Vec<Bytes>,
     /// The schema the client wants (`USE`, COM_INIT_DB, the handshake).
     schema: Option<String>,
+    /// The database as the client names it (handshake, `USE`, COM_INIT_DB): what the
+    /// inspector is shown, as on every other backend (it differs from `schema` under a
+    /// `dbname` mapping).
+    database: Option<String>,
     /// The schema servers of the pool log in with.
     login_schema: String,
     /// Status flags after the last response.
