@@ -31,9 +31,11 @@ const PORTS: [u16; 3] = [4306, 4307, 4308];
 const DB: &str = "articdbm_galera";
 const APP_PW: &str = "app-Galera-7";
 /// Errors a client may get for a statement in flight while its node goes away: lost
-/// connection (2013), deadlock/certification (1213), WSREP not ready (1047), and the
-/// server's own shutdown errors (1053 server shutdown in progress, 1927 connection killed).
-const CLEAN_ERRORS: [u16; 5] = [2013, 1213, 1047, 1053, 1927];
+/// connection (2013), deadlock/certification (1213), WSREP not ready (1047), the server's
+/// own shutdown errors (1053 server shutdown in progress, 1927 connection killed), and a
+/// commit the leaving node could no longer replicate (1180 "Error while appending streaming
+/// replication fragment ... Not connected to Primary Component": rolled back, not acknowledged).
+const CLEAN_ERRORS: [u16; 6] = [2013, 1213, 1047, 1053, 1927, 1180];
 
 /// Runs `scripts/galera.sh args...`; whether it succeeded.
 async fn galera(args: &[&str]) -> bool {
