@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use articdbm_config::{Config, Env};
+use articdbm_config::{Config, DatabaseKind, Env};
 use articdbm_proxy::{AllowAll, LiveState, RuntimeConfig, ShutdownTrigger};
 
 use crate::cli::ProxyArgs;
@@ -64,6 +64,14 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
         articdbm_config::load(Some(&reload_path), &Env::from_process()).map_err(|e| e.to_string())
     });
     let state = LiveState::new(runtime_config, Some(source), Arc::new(AllowAll));
+    let unopened = state.sqlite_failures();
+    if !unopened.is_empty() {
+        let list: Vec<String> = unopened
+            .iter()
+            .map(|(name, reason)| format!("  databases.{name}: {reason}"))
+            .collect();
+        anyhow::bail!("cannot open SQLite databases:\n{}", list.join("\n"));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -89,25 +97,28 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
     }
     println!("  configuration: {}", path.display());
     let user = if path.ends_with(crate::quickstart::FILE_NAME) {
-        "admin"
+        crate::quickstart::USER
     } else {
         "<user>"
     };
+    let databases = &state.runtime().config.databases;
+    let served_over = |mysql: bool| {
+        databases
+            .iter()
+            .filter(|(name, _)| name.as_str() != articdbm_config::WILDCARD)
+            .find(|(_, db)| db.kind == DatabaseKind::Sqlite || db.kind.is_mysql() == mysql)
+            .map(|(name, _)| name.clone())
+    };
+    let pg_db = served_over(false).unwrap_or_else(|| "<database>".to_owned());
     println!(
-        "  connect:       psql \"host={} port={} user={user} dbname=postgres\"",
+        "  connect:       psql \"host={} port={} user={user} dbname={pg_db}\"",
         local.ip(),
         local.port()
     );
     // A mysql command is only worth printing when some database is served over MySQL.
-    let serves_mysql = state
-        .runtime()
-        .config
-        .databases
-        .values()
-        .any(|db| db.kind.is_mysql());
-    if let Some(addr) = mysql_local.filter(|_| serves_mysql) {
+    if let (Some(addr), Some(db)) = (mysql_local, served_over(true)) {
         println!(
-            "  connect:       mysql -h {} -P {} -u {user} -p",
+            "  connect:       mysql -h {} -P {} -u {user} -p {db}",
             addr.ip(),
             addr.port()
         );
