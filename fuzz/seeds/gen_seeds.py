@@ -159,3 +159,25 @@ write("mysql_packets", "handshake_v10", b"\xff\x00\x00\x00" + mpkt(0, hs))
 write("mysql_packets", "query_attrs", b"\xff\x00\x04\x00" +
       mpkt(0, b"\x03\x01\x01\x00\x01\xfd\x00\x05trace\x03abcSELECT 1") + mpkt(1, b"\x00\x00\x00\x02\x00\x00\x00"))
 write("mysql_packets", "big_announce", b"\x01\x00\x00\x00" + b"\xff\xff\xff\x00abc")
+
+
+# --- sql_translate: the query text itself (MySQL rewriter gets the bytes, PG translator UTF-8) ---
+SQL = {
+    "psql_dt": b"SELECT n.nspname as \"Schema\",\n  c.relname as \"Name\",\n  CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' END as \"Type\",\n  pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\"\nFROM pg_catalog.pg_class c\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\nWHERE c.relkind IN ('r','p','')\n      AND n.nspname <> 'pg_catalog'\n      AND n.nspname !~ '^pg_toast'\n  AND pg_catalog.pg_table_is_visible(c.oid)\nORDER BY 1,2;",
+    "psql_d_table": b"SELECT c.oid,\n  n.nspname,\n  c.relname\nFROM pg_catalog.pg_class c\n     LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\nWHERE c.relname OPERATOR(pg_catalog.~) '^(users)$' COLLATE pg_catalog.default\n  AND pg_catalog.pg_table_is_visible(c.oid)\nORDER BY 2, 3;\nSELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = '16384' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum;",
+    "sqlalchemy_insertmanyvalues": b"INSERT INTO users (name, email) SELECT p0::VARCHAR, p1::VARCHAR FROM (VALUES ($1::VARCHAR, $2::VARCHAR, 0), ($3::VARCHAR, $4::VARCHAR, 1)) AS imp_sen(p0, p1, sen_counter) ORDER BY sen_counter RETURNING users.id, users.id AS id__1",
+    "pg_create_serial": b"CREATE TABLE IF NOT EXISTS orders (id SERIAL PRIMARY KEY, total NUMERIC(10,2) NOT NULL DEFAULT 0, tags TEXT[], created timestamptz DEFAULT now())",
+    "pg_tx": b"BEGIN; SAVEPOINT s1; UPDATE t SET v = v + 1 WHERE id = $1; ROLLBACK TO SAVEPOINT s1; COMMIT",
+    "pg_dollar": b"SELECT $$it's a $tag$ body$$, $fn$ nested $$ quotes $fn$, E'esc\\'aped\\n', U&'d\\0061t\\+000061' -- trailing\n/* block /* nested */ comment */",
+    "pg_set_show": b"SET client_encoding TO 'UTF8'; SET search_path = public, \"$user\"; SHOW server_version; SHOW transaction_isolation",
+    "pg_trigger": b"CREATE TRIGGER trg AFTER INSERT ON t BEGIN UPDATE c SET n = CASE WHEN n IS NULL THEN 1 ELSE n + 1 END; END; SELECT 1",
+    "mysql_create_auto_increment": b"CREATE TABLE `users` (\n  `id` int(11) unsigned NOT NULL AUTO_INCREMENT,\n  `name` varchar(255) COLLATE utf8mb4_unicode_ci DEFAULT NULL COMMENT 'full name',\n  `created` datetime NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,\n  PRIMARY KEY (`id`),\n  UNIQUE KEY `uq_name` (`name`)\n) ENGINE=InnoDB AUTO_INCREMENT=5 DEFAULT CHARSET=utf8mb4",
+    "mysql_show_set": b"SET NAMES utf8mb4 COLLATE utf8mb4_general_ci; SET @@session.autocommit = 1, @x := 5; SHOW FULL COLUMNS FROM `users` LIKE 'n%'; SHOW VARIABLES LIKE 'version%'; SHOW TABLES",
+    "mysql_strings": b"SELECT 'it''s', \"dq \\\"x\\\"\", 'tab\\there\\\\', _utf8mb4'x' COLLATE utf8mb4_bin, X'4142', 0x4142, b'101' # hash comment\n",
+    "mysql_comments": b"/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n/*!50503 SET NAMES utf8mb4 */; -- dump header\nSELECT 1 /* inline */ + 2;",
+    "mysql_prepare_dml": b"INSERT INTO t (a, b) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE b = VALUES(b); UPDATE t SET a = ? WHERE b LIKE CONCAT('%', ?, '%') LIMIT 10",
+    "mysql_select_limit": b"SELECT SQL_CALC_FOUND_ROWS id, IFNULL(name, '') FROM `db`.`users` WHERE created > NOW() - INTERVAL 1 DAY ORDER BY id DESC LIMIT 5, 10 FOR UPDATE",
+    "mysql_ddl_alter": b"ALTER TABLE t ADD COLUMN c TINYINT(1) NOT NULL DEFAULT '0' AFTER b; DROP INDEX idx ON t; TRUNCATE TABLE t; USE shop",
+}
+for name, text in SQL.items():
+    write("sql_translate", name, text)

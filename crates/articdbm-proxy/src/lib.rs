@@ -18,6 +18,22 @@ pub mod state;
 pub mod stream;
 pub mod tls;
 
+/// Internals reachable for the fuzz targets in `fuzz/` only; not an API, may change any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::sqlite::translate::PgTranslation;
+
+    /// The PostgreSQL statement splitter behind [`crate::sqlite::translate::pg`].
+    pub fn pg_split(sql: &str) -> Vec<&str> {
+        crate::sqlite::translate::split::split(sql)
+    }
+
+    /// [`crate::sqlite::translate::pg`] without its cache and NUL check.
+    pub fn pg_uncached(sql: &str) -> PgTranslation {
+        crate::sqlite::translate::translate(sql)
+    }
+}
+
 use std::sync::Arc;
 
 pub use inspect::{AllowAll, StatementInspector, Verdict};

@@ -37,6 +37,9 @@ struct Rewriter {
 
 impl Rewriter {
     fn note_param(&mut self, n: usize, oid: Option<u32>) {
+        if n > super::MAX_PARAMS {
+            return;
+        }
         self.param_count = self.param_count.max(n);
         if let Some(oid) = oid {
             if self.param_types.len() < n {

@@ -628,3 +628,31 @@ fn install_is_repeatable() {
     );
     assert_eq!(n.rows, vec![vec![Value::Integer(1)]]);
 }
+
+/// Found by `fuzz/fuzz_targets/sql_translate.rs`: `$66666` made a 66666-entry `param_types`, and
+/// `$4000000000` would have allocated 32 GB. Parameters above `MAX_PARAMS` are not counted; the
+/// text still says `?n`, which SQLite refuses when preparing.
+#[test]
+fn huge_parameter_numbers_are_not_counted() {
+    let crash = b"66$66666\0\0\0\0\0\0\0\0\0\0\0\x006$$$\xb9$~6\0";
+    for s in translate(&String::from_utf8_lossy(crash)).statements {
+        assert!(s.param_count <= MAX_PARAMS, "{}", s.param_count);
+    }
+    for sql in [
+        "SELECT $4000000000",
+        "SELECT $4000000000::int4",
+        "SELECT $99999999999999999999",
+        "SELEC $4000000000",
+        "SELECT $1, $65536",
+    ] {
+        let s = one(sql);
+        assert!(s.param_count <= 1, "{sql}: {}", s.param_count);
+        assert_eq!(s.param_types.len(), s.param_count, "{sql}");
+    }
+    assert_eq!(one("SELECT $65535::int4").param_count, MAX_PARAMS);
+    assert!(
+        one("SELECT $4000000000")
+            .sql
+            .starts_with("SELECT ?4000000000")
+    );
+}
