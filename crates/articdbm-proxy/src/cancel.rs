@@ -113,23 +113,24 @@ impl CancelRegistry {
         }
     }
 
+    /// The slot of the client with this key, if the secret matches (compared in constant
+    /// time). The map is locked only for the look-up.
+    fn slot(&self, process_id: i32, secret: i32) -> Option<Arc<Slot>> {
+        let map = self.lock();
+        let entry = map.get(&process_id)?;
+        let ok: bool = entry
+            .secret
+            .to_be_bytes()
+            .ct_eq(&secret.to_be_bytes())
+            .into();
+        ok.then(|| Arc::clone(&entry.slot))
+    }
+
     /// Runs the local cancel of the client with this key, if the secret matches and the
     /// client's session is served by the proxy itself. Returns whether it did.
     pub fn cancel_local(&self, process_id: i32, secret: i32) -> bool {
-        let slot = {
-            let map = self.lock();
-            let Some(entry) = map.get(&process_id) else {
-                return false;
-            };
-            let ok: bool = entry
-                .secret
-                .to_be_bytes()
-                .ct_eq(&secret.to_be_bytes())
-                .into();
-            if !ok {
-                return false;
-            }
-            Arc::clone(&entry.slot)
+        let Some(slot) = self.slot(process_id, secret) else {
+            return false;
         };
         let local = slot.lock().local.clone();
         match local {
@@ -144,19 +145,7 @@ impl CancelRegistry {
     /// The backend to cancel for a client key, if the secret matches and a query may be running.
     /// The ticket marks the cancel as in flight until it is dropped (after delivery).
     pub fn lookup(&self, process_id: i32, secret: i32) -> Option<CancelTicket> {
-        let slot = {
-            let map = self.lock();
-            let entry = map.get(&process_id)?;
-            let ok: bool = entry
-                .secret
-                .to_be_bytes()
-                .ct_eq(&secret.to_be_bytes())
-                .into();
-            if !ok {
-                return None;
-            }
-            Arc::clone(&entry.slot)
-        };
+        let slot = self.slot(process_id, secret)?;
         let target = {
             let mut state = slot.lock();
             let target = state.target?;

@@ -3,7 +3,11 @@
 //! backend. The security engine, access control and threat intelligence plug in here; the session
 //! loop only acts on the returned `Verdict`.
 
+mod judge;
+
 use std::net::SocketAddr;
+
+pub(crate) use judge::judge;
 
 /// Which kind of message carried the statement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,8 @@ mod client;
 pub(crate) mod handshake;
 pub mod kill;
 mod login;
+mod next_command;
+mod reauth;
 mod reply;
 pub mod session;
 mod session_state;

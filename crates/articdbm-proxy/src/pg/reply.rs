@@ -27,3 +27,15 @@ pub async fn fatal(stream: &mut ClientStream, code: &str, message: &str) {
     write_error(&mut buf, Severity::Fatal, code, message);
     let _ = stream.send(&buf).await;
 }
+
+/// Ends a session for a shutdown: whatever was queued in `out` is dropped, the client gets
+/// 57P01.
+pub async fn terminate_for_shutdown(stream: &mut ClientStream, out: &mut BytesMut) {
+    out.clear();
+    fatal(
+        stream,
+        sqlstate::ADMIN_SHUTDOWN,
+        "terminating connection due to administrator command",
+    )
+    .await;
+}

@@ -1,5 +1,6 @@
 //! COM_CHANGE_USER: the client logs in again as another (or the same) proxy user on the same
-//! connection. The new user is authenticated exactly like a login (the same `authorize`: the
+//! connection. The new user is authenticated exactly like a login (`mysql::reauth`, shared
+//! with the SQLite session, runs the same `authorize`: the
 //! scramble is computed over the nonce in force on the connection, an AuthSwitchRequest
 //! carries a fresh one, caching_sha2 fast or full authentication) and passes the same checks
 //! (database permission, route, the per-user connection limit, to which the client's place
@@ -9,77 +10,37 @@
 //! route and pool are those of the new user and schema. Success is an OK; any failure is the
 //! login's ERR (1045 for a wrong password) and the connection is closed, as MySQL does.
 
-use std::sync::atomic::Ordering;
-
 use articdbm_config::PoolMode;
 use articdbm_wire_mysql::ServerStatus;
-use articdbm_wire_mysql::auth::generate_nonce;
-use articdbm_wire_mysql::frontend::{ComChangeUser, HandshakeResponse41};
 use bytes::Bytes;
 
 use super::command::Flow;
 use super::{Session, apply_wire, first_pool, statements};
-use crate::mysql::client::{Authorized, Destination, authorize};
+use crate::mysql::client::{Authorized, Destination};
+use crate::mysql::reauth::{Connection, Failed, reauthorize};
 use crate::mysql::reply::write_login_ok;
 
 impl Session {
     /// Handles COM_CHANGE_USER (`payload` is the whole command).
     pub(super) async fn change_user(&mut self, payload: &Bytes) -> Flow {
-        let request = match ComChangeUser::decode(payload, self.caps) {
-            Ok(r) => r,
-            Err(e) => {
-                self.queue_error(1047, "08S01", &format!("malformed COM_CHANGE_USER: {e}"), 1);
-                return Flow::Close;
-            }
+        let conn = Connection {
+            client: &mut self.client,
+            buf: &mut self.cbuf,
+            peer: self.peer,
+            state: &self.state,
+            caps: self.caps,
+            nonce: &self.nonce,
+            client_slot: &mut self.client_slot,
         };
-        let collation = request
-            .charset
-            .and_then(|c| u8::try_from(c).ok())
-            .unwrap_or(self.route.target.mysql.collation);
-        let response = HandshakeResponse41 {
-            capabilities: self.caps,
-            max_packet_size: 0,
-            charset: collation,
-            username: request.username,
-            auth_response: request.auth_response,
-            database: Some(request.database),
-            auth_plugin: request.auth_plugin,
-            connect_attrs: request.connect_attrs,
-            zstd_level: None,
-        };
-        // The client's place is given up now: it is taken again for the new user (and the
-        // connection closes if that fails), so a user at its limit may change to itself.
-        drop(self.client_slot.take());
-        let runtime = self.state.runtime();
-        let switch_nonce = generate_nonce();
-        let exchange = authorize(
-            &mut self.client,
-            &mut self.cbuf,
-            self.peer,
-            &self.state,
-            &runtime,
-            &response,
-            &self.nonce,
-            &switch_nonce,
-            1,
-        );
-        let authorized =
-            match tokio::time::timeout(runtime.config.proxy.auth_timeout(), exchange).await {
-                Ok(Ok(a)) => a,
-                Ok(Err(e)) => {
-                    e.report(&mut self.client).await;
+        let (authorized, collation) =
+            match reauthorize(conn, payload, self.route.target.mysql.collation).await {
+                Ok(a) => a,
+                Err(Failed::Malformed(message)) => {
+                    self.queue_error(1047, "08S01", &message, 1);
                     return Flow::Close;
                 }
-                Err(_) => {
-                    self.state
-                        .counters
-                        .auth_failures
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(peer = %self.peer, "MySQL COM_CHANGE_USER timed out");
-                    return Flow::Close;
-                }
+                Err(Failed::Refused) => return Flow::Close,
             };
-        drop(runtime);
         let Authorized {
             mut seq,
             user_name,

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::server_link::Relay;
 use super::{HOLD_AFTER_INSERT_ID, Session};
 use crate::backend::mysql::MySqlServer;
-use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
+use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
 use crate::mysql::kill::parse_kill;
 use crate::mysql::session_state::{MySqlEffect, classify};
 
@@ -137,22 +137,9 @@ impl Session {
             client_addr: self.peer,
             sql,
         };
-        match self.state.inspector.inspect(&ctx) {
-            Verdict::Allow => true,
-            Verdict::Alert { rule, reason } => {
-                self.state
-                    .counters
-                    .statements_alerted
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.user, rule = %rule, reason = %reason, "statement alert");
-                true
-            }
+        match judge(&self.state, &ctx) {
+            Verdict::Allow | Verdict::Alert { .. } => true,
             Verdict::Block { rule, message, .. } => {
-                self.state
-                    .counters
-                    .statements_blocked
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.user, rule = %rule, "statement blocked");
                 self.queue_error(1142, "42000", &format!("{message} (rule {rule})"), 1);
                 false
             }

@@ -21,16 +21,16 @@ use articdbm_wire_mysql::backend::{ErrPacket, OkPacket};
 use articdbm_wire_mysql::writer::write_packet;
 use articdbm_wire_mysql::{Capabilities, PacketDecoder, ServerStatus};
 use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncReadExt;
 
 use super::Login;
+use super::next_command::{CommandSource, next_command};
 use crate::backend::galera::GaleraMonitor;
 use crate::backend::mysql::MIRRORED_CAPS;
 use crate::backend::target::MySqlWire;
 use crate::backend::{MySqlGuard, MySqlPool};
 use crate::mysql::kill::KillHandle;
 use crate::runtime::Route;
-use crate::shutdown::{Shutdown, ShutdownPhase};
+use crate::shutdown::Shutdown;
 use crate::state::LiveState;
 use crate::stream::ClientStream;
 
@@ -174,49 +174,24 @@ impl Session {
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
-            let packet = loop {
-                match self.decoder.decode(&mut self.cbuf) {
-                    Ok(Some(p)) => break p,
-                    Ok(None) => {}
-                    Err(e) => {
-                        self.send_error(1153, "08S01", &format!("bad packet: {e}"), 1)
-                            .await;
-                        return;
+            let source = CommandSource {
+                client: &mut self.client,
+                buf: &mut self.cbuf,
+                decoder: &mut self.decoder,
+                signal: &signal,
+                kill: &self.kill,
+            };
+            // No transaction open: a draining shutdown may end the session now.
+            let idle = || !self.status.contains(ServerStatus::IN_TRANS);
+            let packet = match next_command(source, idle).await {
+                Ok(p) => p,
+                Err(refusal) => {
+                    if let Some((r, seq)) = refusal {
+                        self.send_error(r.code, r.sqlstate, &r.message, seq).await;
                     }
-                }
-                if self.state_is_idle() && signal.phase() >= ShutdownPhase::Draining {
-                    self.send_error(1053, "08S01", "Server shutdown in progress", 0)
-                        .await;
                     return;
                 }
-                let wait = if self.state_is_idle() {
-                    ShutdownPhase::Draining
-                } else {
-                    ShutdownPhase::Forced
-                };
-                tokio::select! {
-                    biased;
-                    r = self.client.read_buf(&mut self.cbuf) => match r {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    },
-                    () = signal.reached(wait) => {
-                        self.send_error(1053, "08S01", "Server shutdown in progress", 0)
-                            .await;
-                        return;
-                    }
-                }
             };
-            if self.kill.killed() {
-                self.send_error(1927, "70100", "Connection was killed", 1)
-                    .await;
-                return;
-            }
-            if packet.seq() != 0 {
-                self.send_error(1156, "08S01", "Got packets out of order", 1)
-                    .await;
-                return;
-            }
             self.note_read(&packet);
             let flow = self.on_command(packet).await;
             if let command::Flow::Close = flow {
@@ -233,11 +208,6 @@ impl Session {
             }
             self.maybe_release();
         }
-    }
-
-    /// No transaction open and nothing pinned: a shutdown may end the session now.
-    fn state_is_idle(&self) -> bool {
-        !self.status.contains(ServerStatus::IN_TRANS)
     }
 
     /// Queues an ERR packet with sequence id `seq`.

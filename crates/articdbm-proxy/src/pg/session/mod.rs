@@ -31,7 +31,7 @@ use crate::backend::server::Pumped;
 use crate::backend::{PgGuard, PgPool};
 use crate::cancel::{CancelHandle, CancelTarget};
 use crate::error::{BackendError, PoolError};
-use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
+use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
 use crate::shutdown::{Shutdown, ShutdownPhase};
 use crate::state::LiveState;
 use crate::stream::ClientStream;
@@ -171,7 +171,7 @@ impl Session {
             // Forced is checked here too: a busy server branch is polled first and could keep
             // the shutdown branch from being reached during a long result.
             if self.draining && (self.is_idle() || self.shutdown.phase() == ShutdownPhase::Forced) {
-                self.terminate_for_shutdown().await;
+                super::reply::terminate_for_shutdown(&mut self.client, &mut self.out).await;
                 return;
             }
             let idle_limit = self.idle_timeout.filter(|_| self.is_idle());
@@ -218,7 +218,7 @@ impl Session {
                         awaited = ShutdownPhase::Forced;
                         continue;
                     }
-                    self.terminate_for_shutdown().await;
+                    super::reply::terminate_for_shutdown(&mut self.client, &mut self.out).await;
                     return;
                 }
                 () = sleep_opt(idle_limit) => {
@@ -231,17 +231,6 @@ impl Session {
                 return;
             }
         }
-    }
-
-    /// Ends the session for a shutdown: whatever was queued is dropped, the client gets 57P01.
-    async fn terminate_for_shutdown(&mut self) {
-        self.out.clear();
-        super::reply::fatal(
-            &mut self.client,
-            sqlstate::ADMIN_SHUTDOWN,
-            "terminating connection due to administrator command",
-        )
-        .await;
     }
 
     /// True when no server work is outstanding and no transaction is open.
@@ -369,25 +358,7 @@ impl Session {
             client_addr: self.id.peer,
             sql,
         };
-        let verdict = self.state.inspector.inspect(&ctx);
-        match &verdict {
-            Verdict::Allow => {}
-            Verdict::Alert { rule, reason } => {
-                self.state
-                    .counters
-                    .statements_alerted
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.id.user, rule = %rule, reason = %reason, "statement alert");
-            }
-            Verdict::Block { rule, .. } => {
-                self.state
-                    .counters
-                    .statements_blocked
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.id.user, rule = %rule, "statement blocked");
-            }
-        }
-        verdict
+        judge(&self.state, &ctx)
     }
 
     async fn on_query(&mut self, frame: Frame) -> Result<Flow, String> {

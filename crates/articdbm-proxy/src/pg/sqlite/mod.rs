@@ -22,7 +22,6 @@ mod types;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use articdbm_wire_pg::backend::TransactionStatus;
@@ -36,7 +35,7 @@ use tokio::io::AsyncReadExt;
 use super::reply::sqlstate;
 use super::session::Identity;
 use crate::cancel::CancelHandle;
-use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
+use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
 use crate::shutdown::{Shutdown, ShutdownPhase};
 use crate::sqlite::{SqliteError, SqliteSession};
 use crate::state::LiveState;
@@ -143,7 +142,7 @@ impl SqliteFront {
         loop {
             let idle = !self.session.in_transaction() && !self.failed;
             if draining && idle {
-                self.terminate_for_shutdown().await;
+                super::reply::terminate_for_shutdown(&mut self.client, &mut self.out).await;
                 return;
             }
             let awaited = if draining {
@@ -183,7 +182,7 @@ impl SqliteFront {
                 }
                 () = signal.reached(awaited) => {
                     if draining {
-                        self.terminate_for_shutdown().await;
+                        super::reply::terminate_for_shutdown(&mut self.client, &mut self.out).await;
                         return;
                     }
                     draining = true;
@@ -196,23 +195,13 @@ impl SqliteFront {
             }
             // Cut off by a forced shutdown: the client gets 57P01, not what was queued.
             if self.shutdown.phase() == ShutdownPhase::Forced {
-                self.terminate_for_shutdown().await;
+                super::reply::terminate_for_shutdown(&mut self.client, &mut self.out).await;
                 return;
             }
             if self.flush().await.is_err() {
                 return;
             }
         }
-    }
-
-    async fn terminate_for_shutdown(&mut self) {
-        self.out.clear();
-        super::reply::fatal(
-            &mut self.client,
-            sqlstate::ADMIN_SHUTDOWN,
-            "terminating connection due to administrator command",
-        )
-        .await;
     }
 
     /// Handles every whole frame in the buffer. `Ok(false)` ends the session.
@@ -275,25 +264,7 @@ impl SqliteFront {
             client_addr: self.id.peer,
             sql,
         };
-        let verdict = self.state.inspector.inspect(&ctx);
-        match &verdict {
-            Verdict::Allow => {}
-            Verdict::Alert { rule, reason } => {
-                self.state
-                    .counters
-                    .statements_alerted
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.id.user, rule = %rule, reason = %reason, "statement alert");
-            }
-            Verdict::Block { rule, .. } => {
-                self.state
-                    .counters
-                    .statements_blocked
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.id.user, rule = %rule, "statement blocked");
-            }
-        }
-        verdict
+        judge(&self.state, &ctx)
     }
 
     /// Transaction status for ReadyForQuery.

@@ -4,15 +4,13 @@
 //! and `KILL [QUERY]` / COM_PROCESS_KILL (the statement interrupted through the engine, or a
 //! MySQL server's thread for a session on one).
 
-use std::sync::atomic::Ordering;
-
-use articdbm_wire_mysql::auth::generate_nonce;
-use articdbm_wire_mysql::frontend::{ComChangeUser, ComInitDb, HandshakeResponse41};
+use articdbm_wire_mysql::frontend::ComInitDb;
 use bytes::Bytes;
 
 use super::{Failure, Flow, Session};
 use crate::backend::mysql::MySqlServer;
-use crate::mysql::client::{Authorized, Destination, authorize};
+use crate::mysql::client::{Authorized, Destination};
+use crate::mysql::reauth::{Connection, Failed, reauthorize};
 use crate::mysql::reply::write_login_ok;
 use crate::mysql::sqlite::variables::Variables;
 
@@ -112,60 +110,23 @@ impl Session {
     /// COM_CHANGE_USER: authenticated exactly like a login; any failure closes the
     /// connection after the login's ERR, as MySQL does.
     pub(super) async fn change_user(&mut self, payload: &Bytes) -> Flow {
-        let request = match ComChangeUser::decode(payload, self.caps) {
-            Ok(r) => r,
-            Err(e) => {
-                self.reply()
-                    .err(1047, "08S01", &format!("malformed COM_CHANGE_USER: {e}"));
+        let conn = Connection {
+            client: &mut self.client,
+            buf: &mut self.cbuf,
+            peer: self.peer,
+            state: &self.state,
+            caps: self.caps,
+            nonce: &self.nonce,
+            client_slot: &mut self.client_slot,
+        };
+        let (authorized, _) = match reauthorize(conn, payload, 45).await {
+            Ok(a) => a,
+            Err(Failed::Malformed(message)) => {
+                self.reply().err(1047, "08S01", &message);
                 return Flow::Close;
             }
+            Err(Failed::Refused) => return Flow::Close,
         };
-        let collation = request
-            .charset
-            .and_then(|c| u8::try_from(c).ok())
-            .unwrap_or(45);
-        let response = HandshakeResponse41 {
-            capabilities: self.caps,
-            max_packet_size: 0,
-            charset: collation,
-            username: request.username,
-            auth_response: request.auth_response,
-            database: Some(request.database),
-            auth_plugin: request.auth_plugin,
-            connect_attrs: request.connect_attrs,
-            zstd_level: None,
-        };
-        drop(self.client_slot.take());
-        let runtime = self.state.runtime();
-        let switch_nonce = generate_nonce();
-        let exchange = authorize(
-            &mut self.client,
-            &mut self.cbuf,
-            self.peer,
-            &self.state,
-            &runtime,
-            &response,
-            &self.nonce,
-            &switch_nonce,
-            1,
-        );
-        let authorized =
-            match tokio::time::timeout(runtime.config.proxy.auth_timeout(), exchange).await {
-                Ok(Ok(a)) => a,
-                Ok(Err(e)) => {
-                    e.report(&mut self.client).await;
-                    return Flow::Close;
-                }
-                Err(_) => {
-                    self.state
-                        .counters
-                        .auth_failures
-                        .fetch_add(1, Ordering::Relaxed);
-                    tracing::info!(peer = %self.peer, "MySQL COM_CHANGE_USER timed out");
-                    return Flow::Close;
-                }
-            };
-        drop(runtime);
         let Authorized {
             mut seq,
             user_name,

@@ -11,7 +11,7 @@ use articdbm_wire_mysql::{Capabilities, PacketWriter};
 use bytes::BufMut;
 
 use super::{Flow, Session};
-use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict};
+use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
 
 impl Session {
     pub(super) async fn on_command(&mut self, packet: Packet) -> Flow {
@@ -105,22 +105,9 @@ impl Session {
             client_addr: self.peer,
             sql,
         };
-        match self.state.inspector.inspect(&ctx) {
-            Verdict::Allow => true,
-            Verdict::Alert { rule, reason } => {
-                self.state
-                    .counters
-                    .statements_alerted
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.user, rule = %rule, reason = %reason, "statement alert");
-                true
-            }
+        match judge(&self.state, &ctx) {
+            Verdict::Allow | Verdict::Alert { .. } => true,
             Verdict::Block { rule, message, .. } => {
-                self.state
-                    .counters
-                    .statements_blocked
-                    .fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(user = %self.user, rule = %rule, "statement blocked");
                 self.reply()
                     .err(1142, "42000", &format!("{message} (rule {rule})"));
                 false

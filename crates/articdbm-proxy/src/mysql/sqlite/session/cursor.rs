@@ -7,11 +7,11 @@
 use std::collections::VecDeque;
 
 use articdbm_wire_mysql::ServerStatus;
-use articdbm_wire_mysql::resultset::{ColumnDefinition41, ColumnMeta};
+use articdbm_wire_mysql::resultset::ColumnMeta;
 
 use super::execute::Format;
 use super::{Failure, Session};
-use crate::mysql::sqlite::coltype::{self, Shape};
+use crate::mysql::sqlite::coltype::Shape;
 use crate::mysql::sqlite::dialect::command::Command;
 use crate::mysql::sqlite::dialect::{Statement, Step};
 use crate::mysql::sqlite::resultset::metas;
@@ -77,18 +77,7 @@ impl Session {
             None => Vec::new(),
             Some(batch) => batch?,
         };
-        let decls: Vec<Option<&str>> = exec
-            .columns()
-            .iter()
-            .map(|c| c.decl_type.as_deref())
-            .collect();
-        let shapes = coltype::shapes(&decls, &first, self.charset);
-        let defs: Vec<ColumnDefinition41> = exec
-            .columns()
-            .iter()
-            .zip(&shapes)
-            .map(|(c, s)| s.definition(&c.name, &self.database))
-            .collect();
+        let (shapes, defs) = self.describe(exec.columns(), &first);
         let status = self.status(false) | ServerStatus::CURSOR_EXISTS;
         self.reply().cursor_columns(&defs, status);
         let metas = metas(&shapes);

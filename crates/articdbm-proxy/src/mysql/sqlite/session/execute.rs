@@ -13,7 +13,7 @@ use super::super::dialect::sql::{DynValue, Dynamic, Rendered, Slot, SqlText};
 use super::super::dialect::{Step, ddl};
 use super::super::resultset::metas;
 use super::{Failure, Session};
-use crate::sqlite::Value;
+use crate::sqlite::{ColumnMeta, Value};
 
 /// Text or binary rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,6 +238,23 @@ impl Session {
         }
     }
 
+    /// The shapes of a result's columns (from their declared types and the first rows) and
+    /// the column definitions the client gets for them.
+    pub(super) fn describe(
+        &self,
+        columns: &[ColumnMeta],
+        first: &[Vec<Value>],
+    ) -> (Vec<Shape>, Vec<ColumnDefinition41>) {
+        let decls: Vec<Option<&str>> = columns.iter().map(|c| c.decl_type.as_deref()).collect();
+        let shapes = coltype::shapes(&decls, first, self.charset);
+        let defs = columns
+            .iter()
+            .zip(&shapes)
+            .map(|(c, s)| s.definition(&c.name, &self.database))
+            .collect();
+        (shapes, defs)
+    }
+
     /// Runs one SQLite statement and writes its reply: a result set, or an OK.
     pub(super) async fn stream(
         &mut self,
@@ -270,18 +287,7 @@ impl Session {
         {
             return Err(f);
         }
-        let decls: Vec<Option<&str>> = exec
-            .columns()
-            .iter()
-            .map(|c| c.decl_type.as_deref())
-            .collect();
-        let shapes = coltype::shapes(&decls, &first, self.charset);
-        let defs: Vec<ColumnDefinition41> = exec
-            .columns()
-            .iter()
-            .zip(&shapes)
-            .map(|(c, s)| s.definition(&c.name, &self.database))
-            .collect();
+        let (shapes, defs) = self.describe(exec.columns(), &first);
         let status = self.status(more);
         self.reply().columns(&defs, status);
         let mut rows: u64 = 0;

@@ -1,6 +1,6 @@
 //! The session loop of a MySQL client on an embedded SQLite database. Commands are read whole
-//! (as in the MariaDB session loop: the same framing limits, shutdown handling, `KILL` and
-//! sequence checks); SQL (COM_QUERY, COM_STMT_PREPARE) passes the same inspection seam with
+//! by the MariaDB session loop's own reader (`mysql::next_command`: the same framing limits,
+//! shutdown handling, `KILL` and sequence checks); SQL (COM_QUERY, COM_STMT_PREPARE) passes the same inspection seam with
 //! the same verdict handling, then goes through the dialect ([`super::dialect`]) to the
 //! engine ([`crate::sqlite`]), and the answers are encoded with the wire crate's codec
 //! ([`super::resultset`]).
@@ -35,14 +35,14 @@ use std::sync::Arc;
 
 use articdbm_wire_mysql::{Capabilities, PacketDecoder, ServerStatus};
 use bytes::BytesMut;
-use tokio::io::AsyncReadExt;
 
 use super::dialect::Translator;
 use super::resultset::Reply;
 use super::variables::{Defaults, Variables};
 use crate::mysql::Login;
 use crate::mysql::kill::KillHandle;
-use crate::shutdown::{Shutdown, ShutdownPhase};
+use crate::mysql::next_command::{CommandSource, next_command};
+use crate::shutdown::Shutdown;
 use crate::sqlite::SqliteSession;
 use crate::state::{ClientSlot, LiveState};
 use crate::stream::ClientStream;
@@ -198,50 +198,23 @@ impl Session {
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
-            let packet = loop {
-                match self.decoder.decode(&mut self.cbuf) {
-                    Ok(Some(p)) => break p,
-                    Ok(None) => {}
-                    Err(e) => {
-                        self.send_error(1153, "08S01", &format!("bad packet: {e}"), 1)
-                            .await;
-                        return;
+            let source = CommandSource {
+                client: &mut self.client,
+                buf: &mut self.cbuf,
+                decoder: &mut self.decoder,
+                signal: &signal,
+                kill: &self.kill,
+            };
+            let idle = || !self.engine.in_transaction();
+            let packet = match next_command(source, idle).await {
+                Ok(p) => p,
+                Err(refusal) => {
+                    if let Some((r, seq)) = refusal {
+                        self.send_error(r.code, r.sqlstate, &r.message, seq).await;
                     }
-                }
-                let idle = !self.engine.in_transaction();
-                if idle && signal.phase() >= ShutdownPhase::Draining {
-                    self.send_error(1053, "08S01", "Server shutdown in progress", 0)
-                        .await;
                     return;
                 }
-                let wait = if idle {
-                    ShutdownPhase::Draining
-                } else {
-                    ShutdownPhase::Forced
-                };
-                tokio::select! {
-                    biased;
-                    r = self.client.read_buf(&mut self.cbuf) => match r {
-                        Ok(0) | Err(_) => return,
-                        Ok(_) => {}
-                    },
-                    () = signal.reached(wait) => {
-                        self.send_error(1053, "08S01", "Server shutdown in progress", 0)
-                            .await;
-                        return;
-                    }
-                }
             };
-            if self.kill.killed() {
-                self.send_error(1927, "70100", "Connection was killed", 1)
-                    .await;
-                return;
-            }
-            if packet.seq() != 0 {
-                self.send_error(1156, "08S01", "Got packets out of order", 1)
-                    .await;
-                return;
-            }
             // A command of 16 MiB or more came in several packets: the reply continues
             // the sequence after the last of them.
             self.seq = packet.last_seq().wrapping_add(1);
