@@ -77,6 +77,16 @@ impl<'s, 'a> Emitter<'s, 'a> {
         self.params.len()
     }
 
+    /// In a COM_QUERY a `?` is a syntax error (as on MySQL), also where the statement's
+    /// translation would drop the token (an ignored table option, say): the error for the
+    /// first one, if any.
+    pub fn stray_param(&self) -> Option<DialectError> {
+        match self.mode {
+            Mode::Query => self.params.first().map(|&(i, _)| self.syntax_at(i)),
+            Mode::Prepare => None,
+        }
+    }
+
     /// Spells tokens `from..to` into `out`, with `edits` applied.
     pub fn range(
         &self,

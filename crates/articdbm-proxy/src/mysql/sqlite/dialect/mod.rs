@@ -113,10 +113,14 @@ pub fn translate(src: &[u8], mode: Mode) -> Translation {
     for range in stmt::split(src, &toks) {
         let s = stmt::Stmt::new(src, &toks[range]);
         let em = emit::Emitter::new(&s, mode);
+        let (command, params) = match em.stray_param() {
+            Some(e) => (Err(e), 0),
+            None => (command::command(&em), em.param_count()),
+        };
         out.push(Statement {
             text: String::from_utf8_lossy(s.full_text()).into_owned(),
-            command: command::command(&em),
-            params: em.param_count(),
+            command,
+            params,
         });
     }
     Ok(out)

@@ -506,3 +506,24 @@ fn translator_caches() {
     let b = tr.translate(b"SELECT 1", Mode::Query);
     assert!(std::sync::Arc::ptr_eq(&a, &b));
 }
+
+/// Found by the `sql_translate` fuzz target: a `?` in a part of a COM_QUERY that the rewriter
+/// drops (here an `ALTER TABLE` column position) was counted as a parameter of a text-protocol
+/// statement and the statement accepted; MySQL answers a syntax error, and so does the proxy.
+#[test]
+fn a_question_mark_in_a_text_query_is_a_syntax_error_wherever_it_is() {
+    for sql in [
+        "ALTER TABLE t ADD COLUMN c TINYINT(1) NOT NULL DEFAULT '0' AFTER ?",
+        "SELECT ?",
+        "USE ?",
+    ] {
+        let t = translate(sql.as_bytes(), Mode::Query).expect("lexes");
+        for s in &t {
+            assert_eq!(s.params, 0, "{sql}");
+            assert!(s.command.is_err(), "{sql}: {:?}", s.command);
+        }
+    }
+    let prepared = translate(b"SELECT ? + ?", Mode::Prepare).expect("lexes");
+    assert_eq!(prepared[0].params, 2);
+    assert!(prepared[0].command.is_ok());
+}
