@@ -50,6 +50,21 @@ pub struct Identity {
     pub peer: SocketAddr,
 }
 
+impl Identity {
+    /// What the inspector is shown for a statement of this PostgreSQL client (the same for
+    /// server-backed and SQLite sessions).
+    pub fn statement<'a>(&'a self, sql: &'a str, source: StatementSource) -> StatementContext<'a> {
+        StatementContext {
+            protocol: Protocol::Postgres,
+            source,
+            user: &self.user,
+            database: &self.database,
+            client_addr: self.peer,
+            sql,
+        }
+    }
+}
+
 pub struct Session {
     state: Arc<LiveState>,
     id: Identity,
@@ -350,15 +365,7 @@ impl Session {
     }
 
     fn inspect(&self, sql: &str, source: StatementSource) -> Verdict {
-        let ctx = StatementContext {
-            protocol: Protocol::Postgres,
-            source,
-            user: &self.id.user,
-            database: &self.id.database,
-            client_addr: self.id.peer,
-            sql,
-        };
-        judge(&self.state, &ctx)
+        judge(&self.state, &self.id.statement(sql, source))
     }
 
     async fn on_query(&mut self, frame: Frame) -> Result<Flow, String> {

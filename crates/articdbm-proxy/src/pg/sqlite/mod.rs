@@ -35,7 +35,7 @@ use tokio::io::AsyncReadExt;
 use super::reply::sqlstate;
 use super::session::Identity;
 use crate::cancel::CancelHandle;
-use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
+use crate::inspect::{StatementSource, Verdict, judge};
 use crate::shutdown::{Shutdown, ShutdownPhase};
 use crate::sqlite::{SqliteError, SqliteSession};
 use crate::state::LiveState;
@@ -256,15 +256,7 @@ impl SqliteFront {
 
     /// The inspection seam, as in the pooled session.
     fn inspect(&self, sql: &str, source: StatementSource) -> Verdict {
-        let ctx = StatementContext {
-            protocol: Protocol::Postgres,
-            source,
-            user: &self.id.user,
-            database: &self.id.database,
-            client_addr: self.id.peer,
-            sql,
-        };
-        judge(&self.state, &ctx)
+        judge(&self.state, &self.id.statement(sql, source))
     }
 
     /// Transaction status for ReadyForQuery.
