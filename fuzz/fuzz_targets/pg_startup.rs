@@ -51,7 +51,8 @@ fn run(chunks: &[&[u8]]) -> (Packets, Option<WireError>) {
             match startup::decode(&mut buf) {
                 Ok(Some(packet)) => {
                     let len = before - buf.len();
-                    assert!((8..=MAX_STARTUP_LEN as usize).contains(&len));
+                    let terminate = matches!(packet, StartupPacket::Terminate) && len == 5;
+                    assert!(terminate || (8..=MAX_STARTUP_LEN as usize).contains(&len));
                     packets.push((packet, len));
                 }
                 Ok(None) => {
@@ -70,6 +71,10 @@ fn run(chunks: &[&[u8]]) -> (Packets, Option<WireError>) {
 }
 
 fn check_packet(packet: &StartupPacket, raw: &[u8]) {
+    if let StartupPacket::Terminate = packet {
+        assert_eq!(raw, b"X\0\0\0\x04");
+        return;
+    }
     let announced = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
     assert_eq!(announced as usize, raw.len());
     match packet {
@@ -81,6 +86,19 @@ fn check_packet(packet: &StartupPacket, raw: &[u8]) {
             let mut out = BytesMut::new();
             startup::write_cancel(&mut out, *process_id, *secret_key);
             assert_eq!(&out[..], raw);
+        }
+        StartupPacket::Terminate => {}
+        StartupPacket::NewerStartup {
+            params,
+            minor,
+            unrecognized,
+        } => {
+            assert!(*minor > 0 || !unrecognized.is_empty());
+            assert!(unrecognized.iter().all(|o| o.starts_with("_pq_.")));
+            for (k, v) in &params.params {
+                assert!(!k.is_empty() && !k.starts_with("_pq_."));
+                assert!(!k.contains('\0') && !v.contains('\0'));
+            }
         }
         StartupPacket::Startup(params) => {
             let _ = (params.user(), params.database());

@@ -113,6 +113,28 @@ impl CancelRegistry {
         }
     }
 
+    /// Registers a client under a server's own key (session mode, where the client owns its
+    /// server); `None` if another client already holds that process id.
+    pub fn register_as(self: &Arc<Self>, key: BackendKeyData) -> Option<CancelHandle> {
+        let mut map = self.lock();
+        if key.process_id == 0 || map.contains_key(&key.process_id) {
+            return None;
+        }
+        let slot = Arc::new(Slot::default());
+        map.insert(
+            key.process_id,
+            Entry {
+                secret: key.secret_key,
+                slot: Arc::clone(&slot),
+            },
+        );
+        Some(CancelHandle {
+            registry: Arc::clone(self),
+            slot,
+            key,
+        })
+    }
+
     /// The slot of the client with this key, if the secret matches (compared in constant
     /// time). The map is locked only for the look-up.
     fn slot(&self, process_id: i32, secret: i32) -> Option<Arc<Slot>> {
@@ -181,6 +203,24 @@ impl CancelHandle {
         let mut state = self.slot.lock();
         state.target = None;
         state.in_flight > 0
+    }
+}
+
+/// Sends `target`'s server a CancelRequest for its key, and waits (at most 5 s) until the server
+/// has taken it.
+pub async fn deliver(target: CancelTarget) {
+    let mut buf = bytes::BytesMut::with_capacity(16);
+    articdbm_wire_pg::startup::write_cancel(&mut buf, target.key.process_id, target.key.secret_key);
+    match tokio::net::TcpStream::connect(target.server).await {
+        Ok(mut s) => {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let _ = s.write_all(&buf).await;
+            // The server closes the connection when done; wait briefly so it is processed.
+            let mut sink = [0u8; 1];
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut sink)).await;
+        }
+        Err(e) => tracing::warn!(server = %target.server, error = %e, "cancel forward failed"),
     }
 }
 

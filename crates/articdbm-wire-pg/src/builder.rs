@@ -36,6 +36,10 @@ impl<'a> MessageBuilder<'a> {
         self
     }
 
+    pub fn u16(&mut self, v: u16) -> &mut Self {
+        self.i16(v as i16)
+    }
+
     pub fn i32(&mut self, v: i32) -> &mut Self {
         self.buf.put_i32(v);
         self

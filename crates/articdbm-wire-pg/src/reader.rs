@@ -43,6 +43,12 @@ impl Reader {
         Ok(v)
     }
 
+    /// An unsigned 16-bit count (PostgreSQL reads message counts with `pq_getmsgint(msg, 2)`,
+    /// which is unsigned).
+    pub(crate) fn u16(&mut self) -> Result<u16, WireError> {
+        self.i16().map(|v| v as u16)
+    }
+
     pub(crate) fn i32(&mut self) -> Result<i32, WireError> {
         self.need(4)?;
         let b = &self.buf[self.pos..self.pos + 4];

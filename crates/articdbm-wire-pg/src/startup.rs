@@ -9,6 +9,8 @@ use crate::reader::Reader;
 
 /// Protocol 3.0, the only version spoken.
 pub const PROTOCOL_3_0: u32 = 196_608;
+/// Startup parameters with this prefix are protocol options, not settings.
+pub const PROTOCOL_OPTION_PREFIX: &str = "_pq_.";
 pub const SSL_REQUEST_CODE: u32 = 80_877_103;
 pub const GSSENC_REQUEST_CODE: u32 = 80_877_104;
 pub const CANCEL_REQUEST_CODE: u32 = 80_877_102;
@@ -20,8 +22,22 @@ pub const MAX_STARTUP_LEN: u32 = 10_000;
 pub enum StartupPacket {
     SslRequest,
     GssEncRequest,
-    Cancel { process_id: i32, secret_key: i32 },
+    Cancel {
+        process_id: i32,
+        secret_key: i32,
+    },
     Startup(StartupParams),
+    /// A StartupMessage for protocol 3.x with x > 0, or with protocol options: the server
+    /// answers NegotiateProtocolVersion (3.0, `unrecognized`) and goes on as for 3.0.
+    NewerStartup {
+        params: StartupParams,
+        minor: u16,
+        /// The `_pq_.*` options asked for (none is supported), removed from `params`.
+        unrecognized: Vec<String>,
+    },
+    /// A Terminate message sent instead of a StartupMessage: close without a word, as the
+    /// server does.
+    Terminate,
 }
 
 /// The parameters of a StartupMessage (`user`, `database`, `application_name`, options...).
@@ -61,6 +77,17 @@ impl StartupParams {
 
 /// Decodes a startup packet from `buf`, `Ok(None)` until it is complete.
 pub fn decode(buf: &mut BytesMut) -> Result<Option<StartupPacket>, WireError> {
+    // A typed message cannot be a startup packet: its type byte makes the length word far too
+    // large. Terminate is the one a client sends when it gives up before starting up.
+    if buf.first() == Some(&TERMINATE[0]) {
+        if buf.len() < TERMINATE.len() {
+            return Ok(None);
+        }
+        if buf[..TERMINATE.len()] == TERMINATE {
+            buf.advance(TERMINATE.len());
+            return Ok(Some(StartupPacket::Terminate));
+        }
+    }
     if buf.len() < 4 {
         return Ok(None);
     }
@@ -89,17 +116,32 @@ pub fn decode(buf: &mut BytesMut) -> Result<Option<StartupPacket>, WireError> {
                 secret_key,
             }
         }
-        PROTOCOL_3_0 => {
+        code if code >> 16 == 3 => {
             let mut params = Vec::new();
+            let mut unrecognized = Vec::new();
             loop {
                 let key = r.string()?;
                 if key.is_empty() {
                     break;
                 }
                 let value = r.string()?;
-                params.push((key, value));
+                if key.starts_with(PROTOCOL_OPTION_PREFIX) {
+                    unrecognized.push(key);
+                } else {
+                    params.push((key, value));
+                }
             }
-            StartupPacket::Startup(StartupParams { params })
+            let params = StartupParams { params };
+            let minor = (code & 0xffff) as u16;
+            if minor == 0 && unrecognized.is_empty() {
+                StartupPacket::Startup(params)
+            } else {
+                StartupPacket::NewerStartup {
+                    params,
+                    minor,
+                    unrecognized,
+                }
+            }
         }
         other => {
             return Err(WireError::UnsupportedProtocol {
@@ -111,6 +153,9 @@ pub fn decode(buf: &mut BytesMut) -> Result<Option<StartupPacket>, WireError> {
     r.finish()?;
     Ok(Some(decoded))
 }
+
+/// The Terminate message ('X', length 4).
+const TERMINATE: [u8; 5] = [b'X', 0, 0, 0, 4];
 
 /// Encodes a CancelRequest for a backend's key.
 pub fn write_cancel(buf: &mut BytesMut, process_id: i32, secret_key: i32) {
@@ -147,6 +192,30 @@ mod tests {
         ));
         let mut big = BytesMut::from(&b"\x7f\xff\xff\xff"[..]);
         assert!(decode(&mut big).is_err());
+    }
+
+    #[test]
+    fn newer_minor_and_protocol_options_are_negotiated() {
+        let mut buf = BytesMut::from(&b"\0\0\0\x1b\0\x03\0\x02user\0bob\0_pq_.x\0y\0\0"[..]);
+        assert_eq!(
+            decode(&mut buf).unwrap(),
+            Some(StartupPacket::NewerStartup {
+                params: StartupParams {
+                    params: vec![("user".into(), "bob".into())]
+                },
+                minor: 2,
+                unrecognized: vec!["_pq_.x".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn terminate_before_startup() {
+        let mut buf = BytesMut::from(&b"X\0"[..]);
+        assert_eq!(decode(&mut buf).unwrap(), None);
+        buf.extend_from_slice(b"\0\0\x04");
+        assert_eq!(decode(&mut buf).unwrap(), Some(StartupPacket::Terminate));
+        assert!(buf.is_empty());
     }
 
     #[test]

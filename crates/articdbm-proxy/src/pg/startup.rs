@@ -1,10 +1,13 @@
 //! The startup phase: answering SSLRequest (TLS upgrade) and GSSENCRequest (declined), routing a
-//! CancelRequest, and returning the StartupMessage parameters of a real session.
+//! CancelRequest, negotiating a newer protocol minor version down to 3.0 (as the server does),
+//! closing silently on a Terminate, and returning the StartupMessage parameters of a real
+//! session.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use articdbm_wire_pg::WireError;
+use articdbm_wire_pg::backend::negotiate_protocol_version;
 use articdbm_wire_pg::startup::{self, StartupPacket, StartupParams};
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -117,6 +120,25 @@ pub async fn negotiate(tcp: TcpStream, peer: SocketAddr, state: &Arc<LiveState>)
                     buf,
                 };
             }
+            StartupPacket::NewerStartup {
+                params,
+                minor,
+                unrecognized,
+            } => {
+                // Like the server: announce 3.0 and the options not understood, then go on.
+                tracing::debug!(%peer, minor, options = ?unrecognized, "protocol negotiated down to 3.0");
+                let mut reply = BytesMut::with_capacity(32);
+                negotiate_protocol_version::write(&mut reply, startup::PROTOCOL_3_0, &unrecognized);
+                if stream.send(&reply).await.is_err() {
+                    return Opening::Done;
+                }
+                return Opening::Session {
+                    stream,
+                    params,
+                    buf,
+                };
+            }
+            StartupPacket::Terminate => return Opening::Done,
         }
     }
 }
@@ -131,17 +153,5 @@ async fn forward_cancel(state: &LiveState, process_id: i32, secret_key: i32) {
     let Some(ticket) = state.cancels.lookup(process_id, secret_key) else {
         return;
     };
-    let target = ticket.target;
-    let mut buf = BytesMut::with_capacity(16);
-    startup::write_cancel(&mut buf, target.key.process_id, target.key.secret_key);
-    match TcpStream::connect(target.server).await {
-        Ok(mut s) => {
-            let _ = s.write_all(&buf).await;
-            // The server closes the connection when done; wait briefly so it is processed.
-            let mut sink = [0u8; 1];
-            let _ =
-                tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut sink)).await;
-        }
-        Err(e) => tracing::warn!(server = %target.server, error = %e, "cancel forward failed"),
-    }
+    crate::cancel::deliver(ticket.target).await;
 }

@@ -5,6 +5,7 @@ pub mod authentication;
 pub mod backend_key_data;
 pub mod command_complete;
 pub mod error_response;
+pub mod negotiate_protocol_version;
 pub mod parameter_status;
 pub mod ready_for_query;
 pub mod row;

@@ -24,11 +24,9 @@ impl Parse {
         let query = r.cstr()?;
         let param_types = r.rest();
         let mut check = Reader::new(param_types.clone(), "Parse");
-        let n = check.i16()?;
-        if n < 0 {
-            return Err(WireError::malformed("Parse", "negative parameter count"));
-        }
-        check.take(n as usize * 4)?;
+        // Unsigned, as the server reads it: up to 65,535 parameter types.
+        let n = check.u16()?;
+        check.take(usize::from(n) * 4)?;
         check.finish()?;
         Ok(Parse {
             statement,
@@ -65,8 +63,10 @@ impl Parse {
     pub fn write(buf: &mut BytesMut, statement: &[u8], query: &str, param_types: &[u32]) {
         let mut m = MessageBuilder::new(buf, tag::PARSE);
         m.cstr(statement).cstr(query.as_bytes());
-        m.i16(param_types.len() as i16);
-        for t in param_types {
+        // The count is 16 bits: no statement declares more types than that.
+        let types = &param_types[..param_types.len().min(usize::from(u16::MAX))];
+        m.u16(types.len() as u16);
+        for t in types {
             m.u32(*t);
         }
         m.finish();
