@@ -43,6 +43,11 @@ pub struct PoolSettings {
     pub health_check_interval_secs: u64,
     /// Statement used for health checks. Must not be empty. Default `"SELECT 1"`.
     pub health_check_query: String,
+    /// Seconds a client may sit idle inside an open transaction before it is disconnected
+    /// (its transaction rolled back, its server freed), as the server's own
+    /// `idle_in_transaction_session_timeout` (PostgreSQL) or `idle_transaction_timeout`
+    /// (MariaDB) would; `0` means never. Default `0`.
+    pub idle_in_transaction_timeout_secs: u64,
 }
 
 impl Default for PoolSettings {
@@ -60,6 +65,7 @@ impl Default for PoolSettings {
             reset_query: "DISCARD ALL".to_owned(),
             health_check_interval_secs: 10,
             health_check_query: "SELECT 1".to_owned(),
+            idle_in_transaction_timeout_secs: 0,
         }
     }
 }
@@ -88,6 +94,11 @@ impl PoolSettings {
     /// `health_check_interval_secs` as a [`Duration`]; `None` when `0` (disabled).
     pub fn health_check_interval(&self) -> Option<Duration> {
         nonzero_secs(self.health_check_interval_secs)
+    }
+
+    /// `idle_in_transaction_timeout_secs` as a [`Duration`]; `None` when `0` (never).
+    pub fn idle_in_transaction_timeout(&self) -> Option<Duration> {
+        nonzero_secs(self.idle_in_transaction_timeout_secs)
     }
 
     /// Connections to open at start: `round(size × warmup_ratio)`, at least `min_idle`, at
@@ -166,6 +177,9 @@ pub struct PoolOverrides {
     /// Overrides `pool.health_check_query`. Default: unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_query: Option<String>,
+    /// Overrides `pool.idle_in_transaction_timeout_secs`. Default: unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_in_transaction_timeout_secs: Option<u64>,
 }
 
 impl PoolOverrides {
@@ -196,6 +210,9 @@ impl PoolOverrides {
                 .health_check_query
                 .clone()
                 .unwrap_or_else(|| defaults.health_check_query.clone()),
+            idle_in_transaction_timeout_secs: self
+                .idle_in_transaction_timeout_secs
+                .unwrap_or(defaults.idle_in_transaction_timeout_secs),
         }
     }
 
@@ -214,6 +231,7 @@ impl PoolOverrides {
             "reset_query" => self.reset_query.is_some(),
             "health_check_interval_secs" => self.health_check_interval_secs.is_some(),
             "health_check_query" => self.health_check_query.is_some(),
+            "idle_in_transaction_timeout_secs" => self.idle_in_transaction_timeout_secs.is_some(),
             _ => false,
         }
     }

@@ -106,8 +106,9 @@ async fn server_killed_while_pooled_is_replaced() {
 }
 
 /// Transaction mode, client idle inside a transaction: the transaction is lost. The client's
-/// next request gets 08006, its connection stays open, and the request after that runs on a
-/// fresh server outside any transaction.
+/// next request gets 08006 and leaves it in a failed transaction (never outside it: see
+/// tests/lost_transaction.rs), its connection stays open, and after ROLLBACK the next request
+/// runs on a fresh server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_killed_while_idle_in_transaction() {
     let proxy = Setup::new("transaction").size(1).start().await;
@@ -120,16 +121,20 @@ async fn server_killed_while_idle_in_transaction() {
     assert!(!conn.task.is_finished(), "client connection was closed");
     let r = within(10, client.simple_query("SELECT 1")).await;
     assert_eq!(code_of(r), SqlState::CONNECTION_FAILURE);
+    let r = within(10, client.simple_query("SELECT 1")).await;
+    assert_eq!(code_of(r), SqlState::IN_FAILED_SQL_TRANSACTION);
+    client.batch_execute("ROLLBACK").await.expect("rollback");
     let new_pid = within(10, backend_pid_of(client)).await;
     assert_ne!(new_pid, pid);
-    // Not in a transaction any more: COMMIT only warns.
-    client.batch_execute("COMMIT").await.expect("commit");
     // The same through the extended protocol.
     client.batch_execute("BEGIN").await.expect("begin");
     let pid = backend_pid_of(client).await;
     terminate(pid).await;
     let r = within(10, client.query_one("SELECT $1::int", &[&1i32])).await;
     assert_eq!(code_of(r), SqlState::CONNECTION_FAILURE);
+    let r = within(10, client.query_one("SELECT $1::int", &[&1i32])).await;
+    assert_eq!(code_of(r), SqlState::IN_FAILED_SQL_TRANSACTION);
+    client.batch_execute("ROLLBACK").await.expect("rollback");
     let n: i32 = within(10, client.query_one("SELECT $1::int", &[&2i32]))
         .await
         .expect("usable")
@@ -161,8 +166,9 @@ async fn server_killed_during_query_in_transaction_mode() {
     assert_eq!(n, 4);
 }
 
-/// Session mode: the client's server is its session; when it is killed the client is told
-/// FATAL 08006 and disconnected, whether idle or in the middle of a query.
+/// Session mode: the client's server is its session; when it is killed the client gets the
+/// server's own FATAL (57P01, and nothing after it) and is disconnected, whether idle or in the
+/// middle of a query.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_killed_in_session_mode() {
     let proxy = Setup::new("session").size(2).start().await;
@@ -186,7 +192,7 @@ async fn server_killed_in_session_mode() {
         let frames = within(10, c.until_closed()).await;
         let last = frames.last().expect("a message before close");
         let e = articdbm_wire_pg::backend::ErrorFields::decode(last).expect("error");
-        assert_eq!((e.severity.as_str(), e.code.as_str()), ("FATAL", "08006"));
+        assert_eq!((e.severity.as_str(), e.code.as_str()), ("FATAL", "57P01"));
     }
     // The proxy and the pool are fine.
     let client = proxy.alice().await;

@@ -28,6 +28,8 @@ pub struct Batch {
     /// The proxy's own error, sent in place of the server's answer to a refusal stand-in
     /// (see `refusal`).
     pub replace_error: Option<bytes::BytesMut>,
+    /// A statement of the batch may begin a transaction block (see `transaction_sql`).
+    pub opens_transaction: bool,
 }
 
 #[derive(Debug, Default)]
@@ -73,6 +75,12 @@ impl Batches {
 
     pub fn is_open(&self) -> bool {
         self.open
+    }
+
+    /// Whether a request in flight, or the batch being built, may begin a transaction block.
+    pub fn may_open_transaction(&self) -> bool {
+        self.sent.iter().any(|b| b.opens_transaction)
+            || (self.open && self.current.opens_transaction)
     }
 
     pub fn in_flight(&self) -> usize {

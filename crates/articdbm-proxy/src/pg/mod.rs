@@ -14,5 +14,6 @@ mod session_state;
 mod sqlite;
 mod startup;
 mod statements;
+mod transaction_sql;
 
 pub use client::handle_client;

@@ -11,7 +11,7 @@ use articdbm_wire_pg::frontend::{Parse, Query};
 use bytes::BytesMut;
 
 /// Text that fails in the server's parser (42601) and names itself in the error message.
-const UNPARSABLE: &str = "articdbm_statement_refused_by_proxy";
+pub const UNPARSABLE: &str = "articdbm_statement_refused_by_proxy";
 /// Statement name of the injected Parse, so the client's unnamed statement is left alone.
 const STATEMENT: &[u8] = b"articdbm_statement_refused_by_proxy";
 

@@ -19,6 +19,8 @@ pub mod sqlstate {
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     pub const DUPLICATE_PREPARED: &str = "42P05";
     pub const IDLE_SESSION_TIMEOUT: &str = "57P05";
+    pub const IN_FAILED_TRANSACTION: &str = "25P02";
+    pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";
 }
 
 /// Sends a FATAL error and flushes; the caller then closes the connection.

@@ -183,7 +183,28 @@ impl Session {
             };
             // No transaction open: a draining shutdown may end the session now.
             let idle = || !self.status.contains(ServerStatus::IN_TRANS);
-            let packet = match next_command(source, idle).await {
+            let idle_tx_limit = self
+                .pool
+                .settings()
+                .idle_in_transaction_timeout()
+                .filter(|_| self.status.contains(ServerStatus::IN_TRANS));
+            let next = match idle_tx_limit {
+                None => next_command(source, idle).await,
+                Some(limit) => {
+                    match tokio::time::timeout(limit, next_command(source, idle)).await {
+                        Ok(next) => next,
+                        Err(_) => {
+                            // As MariaDB's idle_transaction_timeout: the connection closes without
+                            // a packet; `finish` rolls the transaction back (reset) and frees the
+                            // server.
+                            tracing::info!(user = %self.user, peer = %self.peer,
+                            "client ended: idle in transaction for longer than idle_in_transaction_timeout_secs");
+                            return;
+                        }
+                    }
+                }
+            };
+            let packet = match next {
                 Ok(p) => p,
                 Err(refusal) => {
                     if let Some((r, seq)) = refusal {

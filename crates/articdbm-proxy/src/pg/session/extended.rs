@@ -13,6 +13,7 @@ use super::super::deferred::When;
 use super::super::reply::sqlstate;
 use super::super::session_state::classify;
 use super::super::statements::Prepared;
+use super::super::transaction_sql::begins_transaction;
 use super::{Flow, Session};
 use crate::inspect::{StatementSource, Verdict};
 
@@ -57,11 +58,13 @@ impl Session {
             // An unnamed (or session-mode) statement runs on this server, if at all.
             self.apply_effect(effect);
             self.forward(&frame);
-            self.batches.current().parsing.push_back(Parsing {
+            let batch = self.batches.current();
+            batch.parsing.push_back(Parsing {
                 id: 0,
                 injected: false,
                 client_name: Bytes::new(),
             });
+            batch.opens_transaction |= self.transaction_mode && begins_transaction(sql);
         }
         Ok(Flow::Continue)
     }
@@ -126,6 +129,9 @@ impl Session {
         }
         if frame.tag() == fe::BIND {
             self.apply_effect(prepared.effect);
+            if prepared.parse.query().is_ok_and(begins_transaction) {
+                self.batches.current().opens_transaction = true;
+            }
         }
         let Some(g) = self.server.as_mut() else {
             return Ok(Flow::Continue);

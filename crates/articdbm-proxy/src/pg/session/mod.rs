@@ -5,6 +5,7 @@
 //! The extended protocol lives in `extended`, the handling of server messages in `server_side`.
 
 mod extended;
+mod lost;
 mod server_side;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use super::refusal;
 use super::reply::sqlstate;
 use super::session_state::{StateEffect, classify};
 use super::statements::ClientStatements;
+use super::transaction_sql;
 use crate::backend::params::{ParamMap, is_tracked};
 use crate::backend::server::Pumped;
 use crate::backend::{PgGuard, PgPool};
@@ -35,6 +37,7 @@ use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge
 use crate::shutdown::{Shutdown, ShutdownPhase};
 use crate::state::LiveState;
 use crate::stream::ClientStream;
+use lost::Lost;
 
 /// Whether the loop goes on after a message.
 enum Flow {
@@ -88,8 +91,12 @@ pub struct Session {
     shutdown: Shutdown,
     draining: bool,
     idle_timeout: Option<std::time::Duration>,
-    /// A server lost while the client sat idle in a transaction: reported at its next request.
-    lost: Option<String>,
+    /// The pool's `idle_in_transaction_timeout_secs`.
+    idle_in_transaction: Option<std::time::Duration>,
+    /// The client's transaction, lost with its server (see `lost`).
+    lost: Option<Lost>,
+    /// The server sent its own FATAL error (already forwarded in session mode).
+    server_fatal: bool,
     /// A FATAL error to send before closing the session once the current message is handled.
     ending: Option<BytesMut>,
 }
@@ -111,6 +118,7 @@ impl Session {
         Session {
             decoder: FrameDecoder::new(proxy.max_client_message_bytes),
             idle_timeout: proxy.client_idle_timeout(),
+            idle_in_transaction: pool.settings().idle_in_transaction_timeout(),
             transaction_mode: pool.mode() == PoolMode::Transaction,
             state,
             id,
@@ -131,6 +139,7 @@ impl Session {
             shutdown,
             draining: false,
             lost: None,
+            server_fatal: false,
             ending: None,
         }
     }
@@ -171,10 +180,32 @@ impl Session {
             };
             ParameterStatus::write(&mut self.out, k, v);
         }
+        if !self.transaction_mode {
+            self.adopt_server_key();
+        }
         self.cancel.key.write(&mut self.out);
         TransactionStatus::Idle.write(&mut self.out);
         self.maybe_release();
         self.flush_client().await.map_err(|_| PoolError::Closed)
+    }
+
+    /// Session mode: the client owns its server for its whole life, so it is given the server's
+    /// own process id and secret, as if connected directly; a cancel with them still goes
+    /// through the proxy's registry. The proxy-made key stays if another client already holds
+    /// that process id (servers on different hosts).
+    fn adopt_server_key(&mut self) {
+        let Some(g) = self.server.as_mut() else {
+            return;
+        };
+        let server = g.server();
+        let target = CancelTarget {
+            server: server.addr(),
+            key: server.key(),
+        };
+        if let Some(handle) = self.state.cancels.register_as(target.key) {
+            handle.set_target(Some(target));
+            self.cancel = handle;
+        }
     }
 
     async fn serve(&mut self) {
@@ -190,6 +221,9 @@ impl Session {
                 return;
             }
             let idle_limit = self.idle_timeout.filter(|_| self.is_idle());
+            let idle_tx_limit = self
+                .idle_in_transaction
+                .filter(|_| self.waiting_in_transaction());
             let draining = self.draining;
             let has_server = self.server.is_some();
             // Backpressure: read no more requests while the server has not taken the last ones.
@@ -241,6 +275,13 @@ impl Session {
                         "terminating connection due to idle-session timeout").await;
                     return;
                 }
+                () = sleep_opt(idle_tx_limit) => {
+                    tracing::info!(user = %self.id.user, database = %self.id.database, peer = %self.id.peer,
+                        "client ended: idle in transaction for longer than idle_in_transaction_timeout_secs");
+                    super::reply::fatal(&mut self.client, sqlstate::IDLE_IN_TRANSACTION_TIMEOUT,
+                        "terminating connection due to idle-in-transaction timeout").await;
+                    return;
+                }
             }
             if self.flush_client().await.is_err() {
                 return;
@@ -251,6 +292,15 @@ impl Session {
     /// True when no server work is outstanding and no transaction is open.
     fn is_idle(&self) -> bool {
         self.batches.is_idle() && self.tx == TransactionStatus::Idle && self.refused.is_none()
+    }
+
+    /// True when a transaction is open (or failed) and the session waits for the client: nothing
+    /// is owed by the server or waiting to be sent to it.
+    fn waiting_in_transaction(&mut self) -> bool {
+        self.tx != TransactionStatus::Idle
+            && self.batches.is_idle()
+            && self.refused.is_none()
+            && !self.sending()
     }
 
     async fn flush_client(&mut self) -> std::io::Result<()> {
@@ -315,17 +365,8 @@ impl Session {
     /// One client message. `Err` is a protocol violation that ends the session.
     async fn on_client_frame(&mut self, frame: Frame) -> Result<Flow, String> {
         tracing::trace!(peer = %self.id.peer, tag = %(frame.tag() as char), attached = self.server.is_some(), "client message");
-        if let Some(reason) = self.lost.take() {
-            match frame.tag() {
-                fe::QUERY | fe::FUNCTION_CALL => {
-                    self.refuse_query(sqlstate::CONNECTION_FAILURE, &reason);
-                    return Ok(Flow::Continue);
-                }
-                fe::PARSE | fe::BIND | fe::DESCRIBE | fe::CLOSE | fe::EXECUTE => {
-                    self.refuse_extended(sqlstate::CONNECTION_FAILURE, &reason);
-                }
-                _ => self.lost = Some(reason),
-            }
+        if self.lost.is_some() && self.answer_lost(&frame)? {
+            return Ok(Flow::Continue);
         }
         match frame.tag() {
             fe::QUERY => self.on_query(frame).await,
@@ -390,6 +431,9 @@ impl Session {
         }
         self.apply_effect(effect);
         self.forward(&frame);
+        if self.transaction_mode && self.tx == TransactionStatus::Idle {
+            self.batches.current().opens_transaction = transaction_sql::opens_transaction(sql);
+        }
         self.batches.close();
         self.ready_sent += 1;
         Ok(Flow::Continue)
@@ -511,6 +555,15 @@ impl Session {
                 }
             });
         }
+        if self.lost == Some(Lost::Failed) {
+            // The client is in a failed transaction: so is the server it now talks to.
+            if let Err(e) = lost::fail_transaction(server).await {
+                guard.discard();
+                return Err(e.into());
+            }
+            self.lost = None;
+        }
+        let server = guard.server();
         self.cancel.set_target(Some(CancelTarget {
             server: server.addr(),
             key: server.key(),
@@ -534,6 +587,7 @@ impl Session {
             .state
             .pools
             .get_or_create(&route.key, &route.target, &route.settings);
+        self.idle_in_transaction = self.pool.settings().idle_in_transaction_timeout();
         Ok(())
     }
 
@@ -563,9 +617,20 @@ impl Session {
         }
     }
 
-    /// Returns or closes the server when the client leaves.
+    /// Returns or closes the server when the client leaves. A server still running the
+    /// client's query is closed, and its query cancelled so that it does not run on to its end
+    /// for nobody.
     fn finish(&mut self) {
         let clean = self.is_idle() && !self.sending();
+        if !self.batches.is_idle()
+            && let Some(g) = self.server.as_mut()
+        {
+            let server = g.server();
+            tokio::spawn(crate::cancel::deliver(CancelTarget {
+                server: server.addr(),
+                key: server.key(),
+            }));
+        }
         self.detach(clean);
     }
 }

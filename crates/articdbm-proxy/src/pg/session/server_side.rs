@@ -10,8 +10,10 @@ use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
 use super::super::batches::Parsing;
 use super::super::refusal;
 use super::super::reply::sqlstate;
+use super::lost::{ABORTED, Lost};
 use super::{Flow, Session};
 use crate::backend::params::is_tracked;
+use bytes::BytesMut;
 
 impl Session {
     /// Processes everything buffered from the server. `Err` means the stream is unusable.
@@ -77,12 +79,15 @@ impl Session {
                 }
             }
             be::ERROR_RESPONSE => {
-                if self.transaction_mode
-                    && let Some(reason) = server_fatal(&frame)
-                {
-                    // The server is going away but the client's session outlives it: the client
-                    // is told 08006 (see `server_lost`), never a FATAL that ends its connection.
-                    return Err(reason);
+                if let Some(reason) = server_fatal(&frame) {
+                    if self.transaction_mode {
+                        // The server is going away but the client's session outlives it: the
+                        // client is told 08006 (see `server_lost`), never a FATAL that ends its
+                        // connection.
+                        return Err(reason);
+                    }
+                    // Session mode: the server's own FATAL is what the client hears, alone.
+                    self.server_fatal = true;
                 }
                 let batch = self.batches.front();
                 let unconfirmed: Vec<Parsing> = batch.parsing.drain(..).collect();
@@ -133,41 +138,65 @@ impl Session {
         }
     }
 
-    /// The server went away. In transaction mode the client is told (08006) and keeps its
-    /// session; in session mode the session ends.
+    /// The server went away. In session mode the session ends: with the server's own FATAL if
+    /// it sent one, else 08006. In transaction mode the client keeps its session: each request
+    /// in flight fails with 08006, and a client that was (or may have been) inside a transaction
+    /// is left in a failed transaction, never outside it (see `lost`).
     pub(super) fn server_lost(&mut self, reason: &str) -> Flow {
         tracing::warn!(user = %self.id.user, database = %self.id.database, %reason, "server connection lost");
-        let owed = self
-            .batches
-            .in_flight()
-            .max(usize::from(self.batches.is_open()));
+        let in_transaction =
+            self.tx != TransactionStatus::Idle || self.batches.may_open_transaction();
+        let in_flight = self.batches.in_flight();
+        let open = self.batches.is_open();
         self.detach(false);
         self.batches.clear();
         self.deferred.clear();
         self.refused = None;
         self.ready_received = self.ready_sent;
         if !self.transaction_mode {
-            write_error(
-                &mut self.out,
-                Severity::Fatal,
-                sqlstate::CONNECTION_FAILURE,
-                reason,
-            );
+            if !self.server_fatal {
+                write_error(
+                    &mut self.out,
+                    Severity::Fatal,
+                    sqlstate::CONNECTION_FAILURE,
+                    reason,
+                );
+            }
             return Flow::Close;
         }
-        self.tx = TransactionStatus::Idle;
-        if owed == 0 {
-            self.lost = Some(reason.to_string());
-            return Flow::Continue;
+        if !in_transaction {
+            self.tx = TransactionStatus::Idle;
+        } else {
+            self.tx = TransactionStatus::Failed;
+            if in_flight == 0 && !open {
+                // The client sits idle in its transaction: told at its next request.
+                self.lost = Some(Lost::Unreported(reason.to_string()));
+                return Flow::Continue;
+            }
+            self.lost = Some(Lost::Failed);
         }
-        write_error(
-            &mut self.out,
-            Severity::Error,
-            sqlstate::CONNECTION_FAILURE,
-            reason,
-        );
-        for _ in 0..owed {
-            TransactionStatus::Idle.write(&mut self.out);
+        let error = |out: &mut BytesMut, first: bool| {
+            if first || !in_transaction {
+                write_error(out, Severity::Error, sqlstate::CONNECTION_FAILURE, reason);
+            } else {
+                write_error(
+                    out,
+                    Severity::Error,
+                    sqlstate::IN_FAILED_TRANSACTION,
+                    ABORTED,
+                );
+            }
+        };
+        for i in 0..in_flight {
+            error(&mut self.out, i == 0);
+            self.tx.write(&mut self.out);
+        }
+        if open {
+            // Like a server after an error: the rest of the batch is skipped up to its Sync,
+            // which is answered with this error.
+            let mut err = BytesMut::new();
+            error(&mut err, in_flight == 0);
+            self.refused = Some(err);
         }
         Flow::Continue
     }
