@@ -23,20 +23,23 @@ impl Session {
         }
         let parse = Parse::decode(&frame).map_err(|e| e.to_string())?;
         self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
-        let Ok(sql) = parse.query() else {
-            self.refuse_extended("22021", "invalid byte sequence for encoding \"UTF8\"");
-            return Ok(Flow::Continue);
+        let sql = match self.encoding.decode(parse.query_bytes()) {
+            Ok(sql) => sql,
+            Err(message) => {
+                self.refuse_extended(sqlstate::CHARACTER_NOT_IN_REPERTOIRE, &message);
+                return Ok(Flow::Continue);
+            }
         };
         if let Verdict::Block {
             rule,
             message,
             sqlstate,
-        } = self.inspect(sql, StatementSource::Prepare)
+        } = self.inspect(&sql, StatementSource::Prepare)
         {
             self.refuse_extended(sqlstate, &format!("{message} (rule {rule})"));
             return Ok(Flow::Continue);
         }
-        let effect = classify(sql);
+        let effect = classify(&sql);
         let tracked = self.transaction_mode && !parse.statement().is_empty();
         if tracked && self.statements.contains(parse.statement()) {
             let name = String::from_utf8_lossy(parse.statement()).into_owned();
@@ -55,7 +58,7 @@ impl Session {
             self.send_parse(&prepared, Some(parse.statement()));
         } else {
             // An unnamed (or session-mode) statement runs on this server, if at all.
-            self.apply_effect(effect);
+            self.apply_effect(effect, &sql);
             self.forward(&frame);
             self.batches.current().parsing.push_back(Parsing {
                 id: 0,
@@ -124,8 +127,12 @@ impl Session {
         if missing {
             self.send_parse(&prepared, None);
         }
-        if frame.tag() == fe::BIND {
-            self.apply_effect(prepared.effect);
+        if frame.tag() == fe::BIND && !prepared.effect.is_none() {
+            let sql = self
+                .encoding
+                .decode(prepared.parse.query_bytes())
+                .unwrap_or_default();
+            self.apply_effect(prepared.effect, &sql);
         }
         let Some(g) = self.server.as_mut() else {
             return Ok(Flow::Continue);
