@@ -358,6 +358,54 @@ def test_cancel_long_query(method, autocommit):
         assert conn.execute("SELECT 'alive'").fetchone() == ("alive",)
 
 
+# (7b) session state in every pool mode --------------------------------------------------
+
+
+def test_session_settings_and_sql_prepare_follow_the_connection():
+    """SET, set_config(..., false), RESET and SQL-level PREPARE last for the session whatever
+    the pool mode, while other connections run transactions in between (so a transaction
+    pooler hands this one different server connections)."""
+    with connect(autocommit=True) as conn, connect(autocommit=True) as other:
+        default_path = other.execute("SHOW search_path").fetchone()[0]
+        conn.execute("SET search_path = pg_catalog, public")
+        conn.execute("SET statement_timeout = '7s'")
+        conn.execute("SELECT set_config('articdbm.tenant', 'tenant-1', false)")
+        with conn.transaction():
+            conn.execute("SET statement_timeout = '9s'")
+            conn.execute("SELECT 1")
+        try:
+            with conn.transaction():
+                conn.execute("SET search_path = nowhere")
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        # After the rollback: psycopg runs DEALLOCATE ALL when a transaction rolls back.
+        conn.execute("PREPARE it_plus_one(int) AS SELECT $1 + 1")
+        for _ in range(3):
+            assert other.execute("SHOW search_path").fetchone()[0] == default_path
+            assert other.execute("SELECT current_setting('articdbm.tenant', true)").fetchone()[0] in (None, "")
+            assert conn.execute("SHOW search_path").fetchone()[0] == "pg_catalog, public"
+            assert conn.execute("SHOW statement_timeout").fetchone()[0] == "9s"
+            assert conn.execute("SELECT current_setting('articdbm.tenant')").fetchone()[0] == "tenant-1"
+            assert conn.execute("EXECUTE it_plus_one(41)").fetchone()[0] == 42
+        conn.execute("RESET ALL")
+        assert conn.execute("SHOW search_path").fetchone()[0] == default_path
+        conn.execute("DISCARD ALL")
+        with pytest.raises(errors.InvalidSqlStatementName):
+            conn.execute("EXECUTE it_plus_one(1)")
+
+
+def test_startup_options_reach_the_server():
+    opts = "-c statement_timeout=3s -c search_path=foo -c default_transaction_isolation=serializable"
+    with connect(autocommit=True, options=opts) as conn, connect(autocommit=True) as other:
+        for _ in range(2):
+            other.execute("SELECT 1")
+            assert conn.execute("SHOW statement_timeout").fetchone()[0] == "3s"
+            assert conn.execute("SHOW search_path").fetchone()[0] == "foo"
+            with conn.transaction():
+                assert conn.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
+
+
 # (8) LISTEN / NOTIFY ----------------------------------------------------------------
 
 

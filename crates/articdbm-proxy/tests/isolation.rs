@@ -1,7 +1,9 @@
 //! Session state never leaks from one client to the next on a shared server connection:
 //! settings, temporary tables, advisory locks and SQL-level prepared statements of client A are
-//! gone when client B gets the same server, in transaction mode (reset when A's transaction ends)
-//! and in session mode (reset when A leaves).
+//! gone when client B gets the same server. In transaction mode settings follow A and are undone
+//! for B at once, while state that cannot move (temporary tables, locks, SQL PREPARE) keeps A on
+//! its server until A leaves or runs DISCARD ALL; in session mode everything is reset when A
+//! leaves.
 
 mod common;
 
@@ -55,15 +57,31 @@ async fn assert_clean(b: &Client, lock: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_leaks_in_transaction_mode() {
     let proxy = Setup::new("transaction").size(1).start().await;
-    let a = proxy.alice().await;
+    let a = proxy.alice_conn().await;
     let b = proxy.alice().await;
-    let pid = backend_pid_of(&a).await;
-    dirty(&a, LOCK_KEY).await;
+    let pid = backend_pid_of(&a.client).await;
+    // A setting alone: b shares the server at once and does not see it.
+    a.client
+        .batch_execute("SET work_mem = '7MB'")
+        .await
+        .expect("set");
     assert_eq!(
         backend_pid_of(&b).await,
         pid,
         "one shared server connection"
     );
+    let wm: String = b
+        .query_one("SELECT current_setting('work_mem')", &[])
+        .await
+        .expect("work_mem")
+        .get(0);
+    assert_eq!(wm, "4MB", "work_mem leaked");
+    // State that cannot move keeps a on the server until it leaves.
+    dirty(&a.client, LOCK_KEY).await;
+    drop(a.client);
+    let _ = within(5, a.task).await;
+    let pid_b = within(15, backend_pid_of(&b)).await;
+    assert_eq!(pid_b, pid, "one shared server connection");
     assert_clean(&b, LOCK_KEY).await;
 }
 
@@ -117,7 +135,16 @@ async fn no_leaks_through_prepared_statements() {
     a.query(&lock, &[&(LOCK_KEY + 2)]).await.expect("lock");
     a.execute(&temp, &[]).await.expect("temp table");
     a.execute(&prep, &[]).await.expect("PREPARE");
-    assert_clean(&b, LOCK_KEY + 2).await;
+    // a keeps its server: its state is there in its later transactions.
+    let tmp: Option<String> = a
+        .query_one("SELECT to_regclass('pg_temp.leak_probe')::text", &[])
+        .await
+        .expect("to_regclass")
+        .get(0);
+    assert!(tmp.is_some(), "a lost its temporary table");
+    a.batch_execute("EXECUTE leak_stmt")
+        .await
+        .expect("a's SQL-level statement");
     // Preparing (not running) DISCARD ALL changes nothing: a's statements still work.
     let one = a.prepare("SELECT 1").await.expect("prepare");
     let discard = a.prepare("DISCARD ALL").await.expect("prepare DISCARD ALL");
@@ -134,4 +161,6 @@ async fn no_leaks_through_prepared_statements() {
         SqlState::UNDEFINED_PSTATEMENT,
         "DISCARD ALL ran"
     );
+    // DISCARD ALL left nothing to keep a on its server: b gets it, clean.
+    within(15, assert_clean(&b, LOCK_KEY + 2)).await;
 }

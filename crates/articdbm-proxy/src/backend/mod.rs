@@ -8,6 +8,7 @@ pub mod params;
 pub mod pool;
 pub mod pools;
 pub mod server;
+pub mod settings;
 mod socket;
 pub mod target;
 

@@ -22,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::params::ParamMap;
+use super::settings::Settings;
 use super::target::BackendTarget;
 use crate::error::BackendError;
 
@@ -48,6 +49,8 @@ pub struct Server {
     key: BackendKeyData,
     addr: SocketAddr,
     params: ParamMap,
+    /// Session settings the proxy knows are set on this connection (see `settings`).
+    settings: Settings,
     created: Instant,
     last_used: Instant,
     prepared: HashSet<u64>,
@@ -80,6 +83,7 @@ impl Server {
             },
             addr: peer,
             params: ParamMap::default(),
+            settings: Settings::default(),
             created: Instant::now(),
             last_used: Instant::now(),
             prepared: HashSet::new(),
@@ -290,6 +294,40 @@ impl Server {
         }
     }
 
+    /// Runs `sql` as a simple query whose rows have two text columns, and returns them (NULL
+    /// read as empty). A server error is returned.
+    pub async fn query_pairs(&mut self, sql: &str) -> Result<Vec<(String, String)>, BackendError> {
+        Query::write(&mut self.wbuf, sql);
+        self.flush().await?;
+        let mut failure = None;
+        let mut rows = Vec::new();
+        loop {
+            let frame = self.read_frame().await?;
+            match frame.tag() {
+                tag::DATA_ROW => {
+                    if let Some(pair) = two_text_values(&frame.body()) {
+                        rows.push(pair);
+                    }
+                }
+                tag::ERROR_RESPONSE => {
+                    let e = ErrorFields::decode(&frame)?;
+                    failure = Some(BackendError::Rejected {
+                        code: e.code,
+                        message: e.message,
+                    });
+                }
+                tag::PARAMETER_STATUS => self.observe_parameter(&frame)?,
+                tag::READY_FOR_QUERY => {
+                    return match failure {
+                        Some(e) => Err(e),
+                        None => Ok(rows),
+                    };
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Notes a ParameterStatus passing through.
     pub fn observe_parameter(&mut self, frame: &Frame) -> Result<(), BackendError> {
         let p = ParameterStatus::decode(frame)?;
@@ -312,6 +350,16 @@ impl Server {
 
     pub fn params(&self) -> &ParamMap {
         &self.params
+    }
+
+    /// The session settings the proxy knows are set on this connection.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Records the session settings now set on this connection (replayed or read back).
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.settings = settings;
     }
 
     pub fn id(&self) -> u64 {
@@ -353,11 +401,43 @@ impl Server {
     pub async fn reset(&mut self, reset_query: &str) -> Result<(), BackendError> {
         if !reset_query.is_empty() {
             self.run_discarding(reset_query).await?;
+            // DISCARD ALL leaves no session setting (RESET ALL would leave the role).
+            let discards_all = reset_query
+                .trim()
+                .trim_end_matches(';')
+                .eq_ignore_ascii_case("DISCARD ALL");
+            if discards_all {
+                self.settings.clear();
+            } else {
+                // Whatever the reset query is, know what it left.
+                let rows = self
+                    .query_pairs(&super::settings::capture_sql(
+                        self.settings.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+                    ))
+                    .await?;
+                self.settings = Settings::from_rows(rows);
+            }
         }
         self.prepared.clear();
         self.needs_reset = false;
         Ok(())
     }
+}
+
+/// The first two values of a DataRow body as text (NULL as empty); `None` if malformed.
+fn two_text_values(body: &[u8]) -> Option<(String, String)> {
+    let mut at = 2usize;
+    let mut value = || {
+        let len = i32::from_be_bytes(body.get(at..at + 4)?.try_into().ok()?);
+        at += 4;
+        let Ok(len) = usize::try_from(len) else {
+            return Some(String::new());
+        };
+        let v = body.get(at..at + len)?;
+        at += len;
+        Some(String::from_utf8_lossy(v).into_owned())
+    };
+    Some((value()?, value()?))
 }
 
 fn password(target: &BackendTarget) -> Result<&str, BackendError> {

@@ -12,8 +12,8 @@ use tokio::net::TcpStream;
 use super::auth::authenticate;
 use super::reply::{fatal, sqlstate};
 use super::session::{Identity, Session};
+use super::settings_tracker::SettingsTracker;
 use super::startup::{Opening, negotiate};
-use crate::backend::params::{ParamMap, is_tracked, options_settings};
 use crate::shutdown::Shutdown;
 use crate::state::{ClientInfo, LiveState};
 
@@ -176,7 +176,7 @@ pub async fn handle_client(
         .await;
         return;
     };
-    let wanted = wanted_params(&params.params);
+    let settings = SettingsTracker::from_startup(&params.params);
     let pool = state
         .pools
         .get_or_create(&route.key, &route.target, &route.settings);
@@ -193,7 +193,7 @@ pub async fn handle_client(
         stream,
         buf,
         pool,
-        wanted,
+        settings,
         cancel,
         shutdown,
     )
@@ -266,24 +266,4 @@ async fn serve_sqlite(
     )
     .run()
     .await;
-}
-
-/// The tracked parameters a client asked for at startup. As in PostgreSQL, settings in
-/// `options` come first and explicit startup parameters override them; untracked settings
-/// cannot follow a client from server to server and are ignored.
-fn wanted_params(startup: &[(String, String)]) -> ParamMap {
-    let mut wanted = ParamMap::default();
-    let from_options = startup
-        .iter()
-        .filter(|(k, _)| k == "options")
-        .flat_map(|(_, v)| options_settings(v));
-    let explicit = startup.iter().filter(|(k, _)| k != "options").cloned();
-    for (k, v) in from_options.chain(explicit) {
-        if is_tracked(&k) {
-            wanted.set(&k, &v);
-        } else {
-            tracing::debug!(parameter = %k, "startup parameter not tracked, ignored");
-        }
-    }
-    wanted
 }

@@ -18,6 +18,7 @@ pub mod sqlstate {
     pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     pub const DUPLICATE_PREPARED: &str = "42P05";
+    pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const IDLE_SESSION_TIMEOUT: &str = "57P05";
     pub const IN_FAILED_TRANSACTION: &str = "25P02";
     pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "25P03";

@@ -97,6 +97,8 @@ pub struct Raw {
     decoder: FrameDecoder,
     /// BackendKeyData (process id, secret) received at login.
     pub key: Option<(i32, i32)>,
+    /// The ParameterStatus values (name, value) reported at login, in order.
+    pub reported: Vec<(String, String)>,
 }
 
 impl Raw {
@@ -109,6 +111,7 @@ impl Raw {
             buf: BytesMut::with_capacity(4096),
             decoder: FrameDecoder::new(1 << 30),
             key: None,
+            reported: Vec::new(),
         }
     }
 
@@ -223,6 +226,13 @@ impl Raw {
                         i32::from_be_bytes([b[0], b[1], b[2], b[3]]),
                         i32::from_be_bytes([b[4], b[5], b[6], b[7]]),
                     ));
+                }
+                b'S' => {
+                    let body = f.body();
+                    let mut parts = body.split(|b| *b == 0);
+                    let name = String::from_utf8_lossy(parts.next().unwrap_or_default());
+                    let value = String::from_utf8_lossy(parts.next().unwrap_or_default());
+                    raw.reported.push((name.into_owned(), value.into_owned()));
                 }
                 b'Z' => return Ok(raw),
                 _ => {}

@@ -24,20 +24,23 @@ impl Session {
         }
         let parse = Parse::decode(&frame).map_err(|e| e.to_string())?;
         self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
-        let Ok(sql) = parse.query() else {
-            self.refuse_extended("22021", "invalid byte sequence for encoding \"UTF8\"");
-            return Ok(Flow::Continue);
+        let sql = match self.encoding.decode(parse.query_bytes()) {
+            Ok(sql) => sql,
+            Err(message) => {
+                self.refuse_extended(sqlstate::CHARACTER_NOT_IN_REPERTOIRE, &message);
+                return Ok(Flow::Continue);
+            }
         };
         if let Verdict::Block {
             rule,
             message,
             sqlstate,
-        } = self.inspect(sql, StatementSource::Prepare)
+        } = self.inspect(&sql, StatementSource::Prepare)
         {
             self.refuse_extended(sqlstate, &format!("{message} (rule {rule})"));
             return Ok(Flow::Continue);
         }
-        let effect = classify(sql);
+        let effect = classify(&sql);
         let tracked = self.transaction_mode && !parse.statement().is_empty();
         if tracked && self.statements.contains(parse.statement()) {
             let name = String::from_utf8_lossy(parse.statement()).into_owned();
@@ -56,7 +59,7 @@ impl Session {
             self.send_parse(&prepared, Some(parse.statement()));
         } else {
             // An unnamed (or session-mode) statement runs on this server, if at all.
-            self.apply_effect(effect);
+            self.apply_effect(effect, &sql);
             self.forward(&frame);
             let batch = self.batches.current();
             batch.parsing.push_back(Parsing {
@@ -64,7 +67,7 @@ impl Session {
                 injected: false,
                 client_name: Bytes::new(),
             });
-            batch.opens_transaction |= self.transaction_mode && begins_transaction(sql);
+            batch.opens_transaction |= self.transaction_mode && begins_transaction(&sql);
         }
         Ok(Flow::Continue)
     }
@@ -128,7 +131,13 @@ impl Session {
             self.send_parse(&prepared, None);
         }
         if frame.tag() == fe::BIND {
-            self.apply_effect(prepared.effect);
+            if !prepared.effect.is_none() {
+                let sql = self
+                    .encoding
+                    .decode(prepared.parse.query_bytes())
+                    .unwrap_or_default();
+                self.apply_effect(prepared.effect, &sql);
+            }
             if prepared.parse.query().is_ok_and(begins_transaction) {
                 self.batches.current().opens_transaction = true;
             }

@@ -22,13 +22,14 @@ use bytes::BytesMut;
 use tokio::io::AsyncReadExt;
 
 use super::batches::Batches;
+use super::client_encoding::ClientEncoding;
 use super::deferred::{Deferred, When};
 use super::refusal;
 use super::reply::sqlstate;
 use super::session_state::{StateEffect, classify};
+use super::settings_tracker::SettingsTracker;
 use super::statements::ClientStatements;
 use super::transaction_sql;
-use crate::backend::params::{ParamMap, is_tracked};
 use crate::backend::server::Pumped;
 use crate::backend::{PgGuard, PgPool};
 use crate::cancel::{CancelHandle, CancelTarget};
@@ -78,7 +79,8 @@ pub struct Session {
     pool: Arc<PgPool>,
     transaction_mode: bool,
     server: Option<PgGuard>,
-    wanted: ParamMap,
+    settings: SettingsTracker,
+    encoding: ClientEncoding,
     statements: ClientStatements,
     batches: Batches,
     deferred: Deferred,
@@ -109,7 +111,7 @@ impl Session {
         client: ClientStream,
         cbuf: BytesMut,
         pool: Arc<PgPool>,
-        wanted: ParamMap,
+        settings: SettingsTracker,
         cancel: CancelHandle,
         shutdown: Shutdown,
     ) -> Self {
@@ -127,7 +129,8 @@ impl Session {
             out: BytesMut::new(),
             pool,
             server: None,
-            wanted,
+            settings,
+            encoding: ClientEncoding::Utf8,
             statements: ClientStatements::default(),
             batches: Batches::default(),
             deferred: Deferred::default(),
@@ -155,29 +158,27 @@ impl Session {
     }
 
     async fn login(&mut self) -> Result<(), PoolError> {
-        let params = match self.pool.server_profile().filter(|_| self.transaction_mode) {
+        // Startup settings are applied on a server now, as PostgreSQL applies them at login:
+        // an invalid one fails the login, and the client is told the server's spelling of
+        // the values it asked for.
+        let profile = self
+            .pool
+            .server_profile()
+            .filter(|_| self.transaction_mode && !self.settings.has_startup_settings());
+        let params = match profile {
             Some(p) => p,
             None => {
                 self.attach().await?;
                 match self.server.as_mut() {
                     Some(g) => g.server().params().clone(),
-                    None => ParamMap::default(),
+                    None => Default::default(),
                 }
             }
         };
         for (k, v) in params.iter() {
-            if is_tracked(k) && self.wanted.get(k).is_none() {
-                // The client is told the server's default: keep it, so that another client's
-                // value left on a shared server connection never shows through.
-                self.wanted.set(k, v);
+            if k.eq_ignore_ascii_case("client_encoding") {
+                self.encoding = ClientEncoding::from_server_name(v);
             }
-        }
-        for (k, v) in params.iter() {
-            let v = if is_tracked(k) {
-                self.wanted.get(k).unwrap_or(v)
-            } else {
-                v
-            };
             ParameterStatus::write(&mut self.out, k, v);
         }
         if !self.transaction_mode {
@@ -185,7 +186,7 @@ impl Session {
         }
         self.cancel.key.write(&mut self.out);
         TransactionStatus::Idle.write(&mut self.out);
-        self.maybe_release();
+        self.maybe_release().await;
         self.flush_client().await.map_err(|_| PoolError::Closed)
     }
 
@@ -247,7 +248,7 @@ impl Session {
                             let _ = self.flush_client().await;
                             return;
                         }
-                    self.maybe_release();
+                    self.maybe_release().await;
                 }
                 r = self.client.read_buf(&mut self.cbuf), if take_requests => {
                     match r {
@@ -358,7 +359,7 @@ impl Session {
         }
         self.deferred
             .emit_after(self.ready_received, &mut self.out, self.tx);
-        self.maybe_release();
+        self.maybe_release().await;
         Flow::Continue
     }
 
@@ -412,27 +413,30 @@ impl Session {
     async fn on_query(&mut self, frame: Frame) -> Result<Flow, String> {
         let query = Query::decode(&frame).map_err(|e| e.to_string())?;
         self.state.counters.queries.fetch_add(1, Ordering::Relaxed);
-        let Ok(sql) = query.sql() else {
-            self.refuse_query("22021", "invalid byte sequence for encoding \"UTF8\"");
-            return Ok(Flow::Continue);
+        let sql = match self.encoding.decode(query.sql_bytes()) {
+            Ok(sql) => sql,
+            Err(message) => {
+                self.refuse_query(sqlstate::CHARACTER_NOT_IN_REPERTOIRE, &message);
+                return Ok(Flow::Continue);
+            }
         };
         if let Verdict::Block {
             rule,
             message,
             sqlstate,
-        } = self.inspect(sql, StatementSource::SimpleQuery)
+        } = self.inspect(&sql, StatementSource::SimpleQuery)
         {
             self.refuse_query(sqlstate, &format!("{message} (rule {rule})"));
             return Ok(Flow::Continue);
         }
-        let effect = classify(sql);
+        let effect = classify(&sql);
         if !self.ensure_server_or_refuse_query().await {
             return Ok(Flow::Continue);
         }
-        self.apply_effect(effect);
+        self.apply_effect(effect, &sql);
         self.forward(&frame);
         if self.transaction_mode && self.tx == TransactionStatus::Idle {
-            self.batches.current().opens_transaction = transaction_sql::opens_transaction(sql);
+            self.batches.current().opens_transaction = transaction_sql::opens_transaction(&sql);
         }
         self.batches.close();
         self.ready_sent += 1;
@@ -445,22 +449,35 @@ impl Session {
         }
     }
 
-    fn apply_effect(&mut self, effect: StateEffect) {
-        if effect == StateEffect::DropsAllPrepared && self.transaction_mode {
+    /// Notes what a statement sent to the attached server does to its session (see
+    /// `session_state` and `settings_tracker`).
+    fn apply_effect(&mut self, effect: StateEffect, sql: &str) {
+        if effect.is_none() {
+            return;
+        }
+        if effect.drops_all_prepared && self.transaction_mode {
             // The client's names are the proxy's to forget (the server never saw them).
             self.statements.clear();
         }
         let Some(g) = self.server.as_mut() else {
             return;
         };
-        match effect {
-            StateEffect::None => {}
-            StateEffect::Dirty => g.server().mark_needs_reset(),
-            StateEffect::DropsPrepared | StateEffect::DropsAllPrepared => {
-                let s = g.server();
-                s.mark_needs_reset();
-                s.prepared().clear();
-            }
+        let server = g.server();
+        if effect.drops_prepared {
+            server.prepared().clear();
+        }
+        if !self.transaction_mode {
+            server.mark_needs_reset();
+            return;
+        }
+        // Settings alone need no reset: they are read back before the server goes back.
+        if effect.pins.is_some() || effect.drops_prepared {
+            server.mark_needs_reset();
+        }
+        let was_pinned = self.settings.pinned();
+        self.settings.note(effect, sql);
+        if let (None, Some(why)) = (was_pinned, self.settings.pinned()) {
+            tracing::debug!(user = %self.id.user, reason = why, "session pinned to its server");
         }
     }
 
@@ -537,23 +554,22 @@ impl Session {
         }
         let mut guard = self.pool.checkout().await?;
         let server = guard.server();
-        let in_line = self.wanted.tracked_fingerprint() == server.params().tracked_fingerprint();
-        if !in_line
-            && let Some(script) = self.wanted.diff_script(server.params())
-            && let Err(e) = server.run_discarding(&script).await
-        {
-            return Err(match e {
-                // A value the client asked for is invalid. The SETs ran as one implicit
-                // transaction, so the server is unchanged and goes back to the pool.
-                BackendError::Rejected { code, message } => {
-                    guard.release();
-                    PoolError::Parameter { code, message }
-                }
-                other => {
-                    guard.discard();
-                    other.into()
-                }
-            });
+        if let Some(script) = self.settings.wanted().replay_script(server.settings()) {
+            if let Err(e) = server.run_discarding(&script).await {
+                return Err(match e {
+                    // A value the client asked for is invalid. The script ran as one implicit
+                    // transaction, so the server is unchanged and goes back to the pool.
+                    BackendError::Rejected { code, message } => {
+                        guard.release();
+                        PoolError::Parameter { code, message }
+                    }
+                    other => {
+                        guard.discard();
+                        other.into()
+                    }
+                });
+            }
+            server.set_settings(self.settings.wanted().clone());
         }
         if self.lost == Some(Lost::Failed) {
             // The client is in a failed transaction: so is the server it now talks to.
@@ -591,11 +607,43 @@ impl Session {
         Ok(())
     }
 
-    /// In transaction mode, gives the server back once it owes nothing and no transaction is open.
-    fn maybe_release(&mut self) {
-        if self.transaction_mode && self.server.is_some() && self.is_idle() && !self.sending() {
+    /// In transaction mode, gives the server back once it owes nothing, no transaction is open
+    /// and no state pins the session to it; settings the client changed on it are read back
+    /// first (see `settings_tracker`).
+    async fn maybe_release(&mut self) {
+        if self.transaction_mode
+            && self.server.is_some()
+            && self.settings.pinned().is_none()
+            && self.is_idle()
+            && !self.sending()
+        {
+            if self.settings.unknown()
+                && let Err(reason) = self.read_back_settings().await
+            {
+                self.settings.forget_unknown();
+                let _ = self.server_lost(&reason);
+                return;
+            }
             self.detach(true);
         }
+    }
+
+    /// Reads the attached server's session settings into the client's and the server's.
+    async fn read_back_settings(&mut self) -> Result<(), String> {
+        let Some(g) = self.server.as_mut() else {
+            return Ok(());
+        };
+        let sql = self.settings.capture_sql();
+        let server = g.server();
+        let wait = std::time::Duration::from_secs(self.pool.settings().connect_timeout_secs.max(1));
+        let rows = match tokio::time::timeout(wait, server.query_pairs(&sql)).await {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => return Err(format!("server connection lost: {e}")),
+            Err(_) => return Err("server did not answer in time".to_owned()),
+        };
+        let on_server = self.settings.captured(rows);
+        server.set_settings(on_server);
+        Ok(())
     }
 
     /// Whether bytes for the server are still waiting to be written.
@@ -621,6 +669,12 @@ impl Session {
     /// client's query is closed, and its query cancelled so that it does not run on to its end
     /// for nobody.
     fn finish(&mut self) {
+        if self.settings.unknown()
+            && let Some(g) = self.server.as_mut()
+        {
+            // Settings changed and not read back: the reset finds out what is left.
+            g.server().mark_needs_reset();
+        }
         let clean = self.is_idle() && !self.sending();
         if !self.batches.is_idle()
             && let Some(g) = self.server.as_mut()

@@ -8,11 +8,11 @@ use articdbm_wire_pg::backend::parameter_status::ParameterStatus;
 use articdbm_wire_pg::backend::{ErrorFields, TransactionStatus, tag as be};
 
 use super::super::batches::Parsing;
+use super::super::client_encoding::ClientEncoding;
 use super::super::refusal;
 use super::super::reply::sqlstate;
 use super::lost::{ABORTED, Lost};
 use super::{Flow, Session};
-use crate::backend::params::is_tracked;
 use bytes::BytesMut;
 
 impl Session {
@@ -110,9 +110,9 @@ impl Session {
                         .map_err(|e| e.to_string())?;
                 }
                 if let Ok(p) = ParameterStatus::decode(&frame)
-                    && is_tracked(&p.name)
+                    && p.name.eq_ignore_ascii_case("client_encoding")
                 {
-                    self.wanted.set(&p.name, &p.value);
+                    self.encoding = ClientEncoding::from_server_name(&p.value);
                 }
                 self.out.extend_from_slice(frame.as_bytes());
             }

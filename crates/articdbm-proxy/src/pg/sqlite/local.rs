@@ -69,7 +69,14 @@ impl SqliteFront {
                 command_complete::write(&mut self.out, "SHOW");
             }
             Local::Set { name, value, .. } => {
-                if let Some(reported) = self.settings.set(name, value) {
+                let value = match super::parameter_values::canonical(name, value) {
+                    Ok(v) => v,
+                    Err((code, message)) => {
+                        self.error(code, &message);
+                        return false;
+                    }
+                };
+                if let Some(reported) = self.settings.set(name, &value) {
                     let v = self.settings.get(name).unwrap_or_default();
                     ParameterStatus::write(&mut self.out, reported, &v);
                 }

@@ -15,6 +15,7 @@ mod extended;
 mod infer;
 mod local;
 mod messages;
+mod parameter_values;
 mod results;
 mod settings;
 mod simple;
@@ -122,6 +123,11 @@ impl SqliteFront {
 
     /// Sends the login's ParameterStatus, BackendKeyData and ReadyForQuery, then serves.
     pub async fn run(mut self) {
+        if let Some((code, message)) = self.settings.startup_error().cloned() {
+            self.fatal(code, &message);
+            let _ = self.flush().await;
+            return;
+        }
         for (name, value) in self.settings.reported() {
             ParameterStatus::write(&mut self.out, name, &value);
         }

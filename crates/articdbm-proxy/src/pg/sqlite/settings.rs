@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::parameter_values::{ValueError, canonical};
 use crate::sqlite::translate::catalog::settings::{SETTINGS, setting_default};
 
 /// Parameters a server reports with ParameterStatus, in their canonical spelling.
@@ -30,6 +31,8 @@ pub struct Settings {
     user: String,
     startup: BTreeMap<String, String>,
     values: BTreeMap<String, String>,
+    /// The first startup value the server would refuse (the login fails with it).
+    invalid: Option<ValueError>,
 }
 
 impl Settings {
@@ -40,6 +43,7 @@ impl Settings {
             user: user.to_owned(),
             startup: BTreeMap::new(),
             values: BTreeMap::new(),
+            invalid: None,
         };
         for (k, v) in startup {
             let key = k.to_ascii_lowercase();
@@ -49,10 +53,22 @@ impl Settings {
             ) {
                 continue;
             }
+            let v = match canonical(&key, v) {
+                Ok(v) => v,
+                Err(e) => {
+                    s.invalid.get_or_insert(e);
+                    continue;
+                }
+            };
             s.startup.insert(key.clone(), v.clone());
-            s.values.insert(key, v.clone());
+            s.values.insert(key, v);
         }
         s
+    }
+
+    /// The error that fails the login, if a startup value is one the server would refuse.
+    pub fn startup_error(&self) -> Option<&ValueError> {
+        self.invalid.as_ref()
     }
 
     /// The current value of `name` (case-insensitive), `None` if unknown.
