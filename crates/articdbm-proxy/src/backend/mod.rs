@@ -8,7 +8,7 @@ pub mod params;
 pub mod pool;
 pub mod pools;
 pub mod server;
-mod socket;
+pub(crate) mod socket;
 pub mod target;
 
 pub use connection::Connection;

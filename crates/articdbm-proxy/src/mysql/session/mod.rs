@@ -8,8 +8,10 @@
 //! (`SET` of session variables, `USE`) is re-applied on the next server, which is reset with
 //! COM_RESET_CONNECTION when it comes back.
 
+mod buffers;
 mod change_user;
 mod command;
+mod fault;
 mod route;
 mod server_link;
 mod statements;
@@ -23,7 +25,6 @@ use articdbm_wire_mysql::{Capabilities, PacketDecoder, ServerStatus};
 use bytes::{Bytes, BytesMut};
 
 use super::Login;
-use super::next_command::{CommandSource, next_command};
 use crate::backend::galera::GaleraMonitor;
 use crate::backend::mysql::MIRRORED_CAPS;
 use crate::backend::target::MySqlWire;
@@ -78,6 +79,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         route,
         galera,
         read_hint: false,
+        lost: false,
     };
     session.serve().await;
     session.finish();
@@ -168,33 +170,38 @@ pub(super) struct Session {
     galera: Option<Arc<GaleraMonitor>>,
     /// The command being handled may go to a Galera reader (see `route.rs`).
     read_hint: bool,
+    /// The server went away with the client's state on it: the client connection ends once
+    /// what is queued for it is written (see `fault.rs`).
+    lost: bool,
 }
 
 impl Session {
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
-            let source = CommandSource {
-                client: &mut self.client,
-                buf: &mut self.cbuf,
-                decoder: &mut self.decoder,
-                signal: &signal,
-                kill: &self.kill,
-            };
-            // No transaction open: a draining shutdown may end the session now.
-            let idle = || !self.status.contains(ServerStatus::IN_TRANS);
-            let packet = match next_command(source, idle).await {
-                Ok(p) => p,
-                Err(refusal) => {
+            let next = self.next_command_or_server_loss(&signal).await;
+            let packet = match next {
+                fault::Next::Command(Ok(p)) => p,
+                fault::Next::Command(Err(refusal)) => {
                     if let Some((r, seq)) = refusal {
                         self.send_error(r.code, r.sqlstate, &r.message, seq).await;
                     }
                     return;
                 }
+                fault::Next::ServerGone => {
+                    if self.server_gone_between_commands() {
+                        if !self.out.is_empty() {
+                            let _ = self.client.send(&self.out).await;
+                        }
+                        return;
+                    }
+                    continue;
+                }
             };
             self.note_read(&packet);
+            let large_command = packet.raw().len() > crate::backend::socket::KEEP_BUFFER;
             let flow = self.on_command(packet).await;
-            if let command::Flow::Close = flow {
+            if matches!(flow, command::Flow::Close) || self.lost {
                 if !self.out.is_empty() {
                     let _ = self.client.send(&self.out).await;
                 }
@@ -207,6 +214,7 @@ impl Session {
                 self.out.clear();
             }
             self.maybe_release();
+            self.shed_buffers(large_command);
         }
     }
 
