@@ -136,6 +136,8 @@ for mode in transaction session; do
 
   export MYSQL_HOST=127.0.0.1 MYSQL_PORT=$my_port MYSQL_USER=app MYSQL_PASSWORD=$native_pw \
     MYSQL_DATABASE=$db MYSQL_VIA_PROXY=1
+  # The server behind the proxy, for the fault cases that kill a server thread there.
+  export MYSQL_BACKEND_HOST=127.0.0.1 MYSQL_BACKEND_PORT=3306 MYSQL_BACKEND_USER=root MYSQL_BACKEND_PASSWORD=
   if [ "$mode" = transaction ]; then
     suites=(python node java)
     tls=(MYSQL_SSL=0)

@@ -9,6 +9,7 @@ pub mod cancel;
 pub mod error;
 pub mod inspect;
 pub mod listener;
+mod login_decoy;
 pub mod mysql;
 mod pg;
 pub mod runtime;

@@ -9,7 +9,7 @@ pub mod pool;
 pub mod pools;
 pub mod server;
 pub mod settings;
-mod socket;
+pub(crate) mod socket;
 pub mod target;
 
 pub use connection::Connection;

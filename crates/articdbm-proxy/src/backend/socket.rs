@@ -10,7 +10,7 @@ pub const READ_BUFFER: usize = 8192;
 /// Initial capacity of a connection's write buffer.
 pub const WRITE_BUFFER: usize = 1024;
 /// Buffers above this capacity are dropped when empty (an idle connection stays small).
-const KEEP_BUFFER: usize = 64 * 1024;
+pub const KEEP_BUFFER: usize = 64 * 1024;
 
 /// Writes as much of `wbuf` as the socket takes now, without waiting; the rest stays queued.
 pub fn try_write(stream: &TcpStream, wbuf: &mut BytesMut) -> std::io::Result<()> {

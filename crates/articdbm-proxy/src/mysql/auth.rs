@@ -3,8 +3,9 @@
 //! authentication against a `caching_sha2$` verifier, and full authentication (cleartext over
 //! TLS, or RSA-OAEP encrypted without TLS) for users who only have a PostgreSQL verifier,
 //! checked against any verifier the user has. An AuthSwitchRequest moves a client that
-//! started with the other plugin to the user's. Unknown users go through the same steps with
-//! a throw-away verifier, and every failure is MySQL's ERR 1045 / 28000 "Access denied".
+//! started with the other plugin to the user's. An unknown user takes the steps of a known
+//! stand-in (`login_decoy`) against a throw-away verifier, and every failure is MySQL's ERR
+//! 1045 / 28000 "Access denied".
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::handshake::{LoginError, read_packet};
 use super::reply::{Refusal, code};
+use crate::login_decoy::{LoginProtocol, stand_in};
 use crate::runtime::{RuntimeConfig, RuntimeUser};
 use crate::stream::ClientStream;
 
@@ -61,7 +63,17 @@ pub async fn authenticate(
     attempt: Attempt<'_>,
     mut seq: u8,
 ) -> Result<(u8, [u8; 20]), LoginError> {
-    let target = target_plugin(attempt.user, runtime.mysql_default_plugin);
+    let known = attempt.user.is_some();
+    // An unknown user takes the steps of a known one (see `login_decoy`).
+    let posing_as = attempt.user.or_else(|| {
+        stand_in(
+            &runtime.users,
+            attempt.user_name,
+            LoginProtocol::MySql,
+            |_| true,
+        )
+    });
+    let target = target_plugin(posing_as, runtime.mysql_default_plugin);
     let client_plugin = client_plugin(response);
     let mut data = response.auth_response.clone();
     let mut nonce = attempt.nonce;
@@ -90,7 +102,19 @@ pub async fn authenticate(
         refusal: Refusal::access_denied(attempt.user_name, attempt.host, used_password),
     };
     let used_password = !data.is_empty();
-    let check = match (attempt.user, target) {
+    let check = match (posing_as, target) {
+        // A stand-in's verifiers never decide: its kind of exchange is run against a verifier
+        // of a random password (full authentication checks the stand-in's, for the same
+        // work, and refuses whatever it says).
+        (Some(u), _) if !known => match &u.mysql_verifier {
+            Some(PasswordVerifier::Native(_)) => {
+                Check::Native(NativeVerifier::from_password(&rand::random::<[u8; 16]>()))
+            }
+            Some(PasswordVerifier::CachingSha2(_)) => Check::Sha2Fast(
+                CachingSha2Verifier::from_password(&rand::random::<[u8; 16]>()),
+            ),
+            None => Check::Sha2Full(u),
+        },
         (Some(u), _) => match &u.mysql_verifier {
             Some(PasswordVerifier::Native(v)) => Check::Native(v.clone()),
             Some(PasswordVerifier::CachingSha2(v)) => Check::Sha2Fast(v.clone()),
@@ -105,7 +129,6 @@ pub async fn authenticate(
             CachingSha2Verifier::from_password(&rand::random::<[u8; 16]>()),
         ),
     };
-    let known = attempt.user.is_some();
     let seq = match check {
         Check::Native(v) => {
             if known && v.verify_scramble(nonce, &data) {
@@ -131,7 +154,7 @@ pub async fn authenticate(
             more_data(stream, &mut seq, &[PERFORM_FULL_AUTHENTICATION]).await?;
             let password = full_auth(stream, buf, decoder, runtime, nonce, &mut seq).await?;
             match password {
-                Some(pw) if user.verify_cleartext(&pw) => seq,
+                Some(pw) if user.verify_cleartext(&pw) && known => seq,
                 _ => return Err(denied(seq, true)),
             }
         }

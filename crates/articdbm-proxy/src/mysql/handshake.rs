@@ -315,6 +315,19 @@ pub async fn open(
         };
         match hello {
             ClientHello::Response(response) => {
+                if response.capabilities.contains(Capabilities::SSL) && !stream.is_tls() {
+                    // The client asked for TLS, yet its answer came in plaintext (stripped
+                    // by someone in between, or a broken client): refused as MariaDB does.
+                    return Err((
+                        Some(stream),
+                        LoginError::refused(
+                            reply_seq,
+                            code::HANDSHAKE_ERROR,
+                            "08S01",
+                            "Bad handshake",
+                        ),
+                    ));
+                }
                 return Ok(Hello {
                     stream,
                     response,

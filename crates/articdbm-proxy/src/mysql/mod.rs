@@ -9,6 +9,7 @@ pub(crate) mod handshake;
 pub mod kill;
 mod login;
 mod next_command;
+mod oversized;
 mod reauth;
 mod reply;
 pub mod session;

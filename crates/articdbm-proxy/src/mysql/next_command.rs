@@ -4,11 +4,12 @@
 //! is refused when the session was killed or the client's sequence is out of order. The loop
 //! that calls it writes the refusal (each session queues its ERR packets its own way).
 
-use articdbm_wire_mysql::{Packet, PacketDecoder};
+use articdbm_wire_mysql::{Packet, PacketDecoder, WireError};
 use bytes::BytesMut;
 use tokio::io::AsyncReadExt;
 
 use super::kill::KillHandle;
+use super::oversized::drain_oversized;
 use super::reply::Refusal;
 use crate::shutdown::{SessionSignal, ShutdownPhase};
 use crate::stream::ClientStream;
@@ -50,6 +51,25 @@ pub(crate) async fn next_command(
         match decoder.decode(buf) {
             Ok(Some(p)) => break p,
             Ok(None) => {}
+            Err(WireError::PacketTooLarge { len, max }) => {
+                tracing::warn!(
+                    at_least = len,
+                    limit = max,
+                    "MySQL client command larger than proxy.max_client_message_bytes \
+                     (max_allowed_packet): refused with ERR 1153, connection closed"
+                );
+                let seq = drain_oversized(client, buf).await;
+                return Err(seq.map(|seq| {
+                    (
+                        Refusal::new(
+                            1153,
+                            "08S01",
+                            "Got a packet bigger than 'max_allowed_packet' bytes",
+                        ),
+                        seq,
+                    )
+                }));
+            }
             Err(e) => {
                 return Err(Some((
                     Refusal::new(1153, "08S01", format!("bad packet: {e}")),

@@ -1,6 +1,8 @@
 //! Client authentication against the verifiers the proxy stores (never plaintext): SCRAM-SHA-256
-//! by default, md5 for users whose verifier is md5. Unknown users go through a mock SCRAM exchange
-//! so they cannot be told apart from a wrong password; every failure is FATAL 28P01.
+//! by default, md5 for users whose verifier is md5. An unknown user takes the steps of a known
+//! stand-in (`login_decoy`: an md5 challenge, or a mock SCRAM exchange with the stand-in's
+//! iteration count and an unpredictable salt), so it cannot be told apart from a wrong
+//! password; every failure is FATAL 28P01.
 
 use articdbm_wire_pg::auth::{PasswordVerifier, SCRAM_SHA_256, ScramServer};
 use articdbm_wire_pg::backend::Authentication;
@@ -11,6 +13,9 @@ use articdbm_wire_pg::{Frame, FrameDecoder};
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 
+use std::collections::HashMap;
+
+use crate::login_decoy::{LoginProtocol, mock_salt_seed, stand_in};
 use crate::runtime::RuntimeUser;
 use crate::stream::ClientStream;
 
@@ -45,10 +50,19 @@ pub async fn authenticate(
     buf: &mut BytesMut,
     user_name: &str,
     user: Option<&RuntimeUser>,
+    users: &HashMap<String, RuntimeUser>,
 ) -> Result<(), ClientAuthError> {
     let failed = || ClientAuthError::Failed(user_name.to_string());
     let mut out = BytesMut::with_capacity(256);
-    match user.and_then(|u| u.verifier.as_ref()) {
+    let known = user.and_then(|u| u.verifier.as_ref());
+    // An unknown user takes the steps of a known one (see `login_decoy`).
+    let stand_in = || {
+        stand_in(users, user_name, LoginProtocol::Postgres, |u| {
+            u.verifier.is_some()
+        })
+        .and_then(|u| u.verifier.as_ref())
+    };
+    match known.or_else(stand_in) {
         Some(PasswordVerifier::Md5(v)) => {
             let salt: [u8; 4] = rand::random();
             Authentication::Md5Password { salt }.write(&mut out);
@@ -56,14 +70,19 @@ pub async fn authenticate(
             let frame = read_frame(stream, buf).await?;
             let response =
                 decode_password(&frame).map_err(|e| ClientAuthError::Protocol(e.to_string()))?;
-            if !v.verify_response(&response, salt) {
+            if !(v.verify_response(&response, salt) && known.is_some()) {
                 return Err(failed());
             }
         }
         verifier => {
+            let seed = mock_salt_seed(user_name);
             let mut server = match verifier {
-                Some(PasswordVerifier::ScramSha256(v)) => ScramServer::new(v),
-                _ => ScramServer::new_mock(user_name.as_bytes()),
+                Some(PasswordVerifier::ScramSha256(v)) if known.is_some() => ScramServer::new(v),
+                // The stand-in's iteration count; a salt of its own that nobody can predict.
+                Some(PasswordVerifier::ScramSha256(v)) => {
+                    ScramServer::new_mock_with_iterations(&seed, v.iterations())
+                }
+                _ => ScramServer::new_mock(&seed),
             };
             Authentication::Sasl {
                 mechanisms: vec![SCRAM_SHA_256.to_string()],
@@ -88,7 +107,7 @@ pub async fn authenticate(
             let final_msg = decode_sasl_response(&frame)
                 .map_err(|e| ClientAuthError::Protocol(e.to_string()))?;
             let server_final = server.client_final(&final_msg).map_err(|_| failed())?;
-            if user.is_none() {
+            if known.is_none() {
                 return Err(failed());
             }
             Authentication::SaslFinal(Bytes::from(server_final)).write(&mut out);

@@ -76,7 +76,7 @@ pub async fn handle_client(
         .filter(|u| u.verifier.is_some());
     let auth = tokio::time::timeout_at(
         login_deadline,
-        authenticate(&mut stream, &mut buf, &user_name, user),
+        authenticate(&mut stream, &mut buf, &user_name, user, &runtime.users),
     )
     .await;
     match auth {

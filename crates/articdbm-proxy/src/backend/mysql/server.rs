@@ -81,6 +81,10 @@ pub struct MySqlServer {
     schema_changed: bool,
     /// `wsrep_sync_wait` to restore after each reset (Galera readers), `0` = none.
     sync_wait: u8,
+    /// A packet larger than the kept buffer size was read since the buffers were last shed:
+    /// the read buffer's allocation grew (packets are split off it, so its reported capacity
+    /// does not show that).
+    large_read: bool,
 }
 
 /// A statement prepared on one server connection.
@@ -125,6 +129,7 @@ impl MySqlServer {
             login_schema: target.database.clone(),
             schema_changed: false,
             sync_wait: target.mysql.sync_wait,
+            large_read: false,
         };
         match tokio::time::timeout(timeout, server.login(target)).await {
             Ok(r) => r?,
@@ -347,6 +352,37 @@ impl MySqlServer {
         self.prepared.get_mut(sql)
     }
 
+    /// Whether the connection is gone between two commands, checked without waiting: the
+    /// server closed it, or sent something unprompted (a server says goodbye that way before
+    /// closing). What it sent stays in the read buffer for [`MySqlServer::take_unsolicited`].
+    /// Costs no system call unless the socket became readable.
+    pub fn gone_between_commands(&mut self) -> bool {
+        match self.stream.try_read_buf(&mut self.rbuf) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => !self.rbuf.is_empty(),
+            _ => true,
+        }
+    }
+
+    /// Waits until the server closes the connection or sends something unprompted while no
+    /// command is outstanding (either means it is gone; see
+    /// [`MySqlServer::gone_between_commands`]).
+    pub async fn gone(&mut self) {
+        loop {
+            if self.stream.readable().await.is_err() || self.gone_between_commands() {
+                return;
+            }
+        }
+    }
+
+    /// The complete packets the server sent unprompted before going away, as received.
+    pub fn take_unsolicited(&mut self) -> BytesMut {
+        let mut whole = BytesMut::new();
+        while let Ok(Some(p)) = self.decoder.decode(&mut self.rbuf) {
+            whole.extend_from_slice(p.raw());
+        }
+        whole
+    }
+
     /// Reads what the server sent into the read buffer; `Ok(0)` means it closed.
     pub async fn fill(&mut self) -> std::io::Result<usize> {
         self.stream.read_buf(&mut self.rbuf).await
@@ -354,7 +390,13 @@ impl MySqlServer {
 
     /// The next complete buffered packet, if any.
     pub fn next_buffered(&mut self) -> Result<Option<Packet>, BackendError> {
-        Ok(self.decoder.decode(&mut self.rbuf)?)
+        let packet = self.decoder.decode(&mut self.rbuf)?;
+        if let Some(p) = &packet
+            && p.raw().len() > super::super::socket::KEEP_BUFFER
+        {
+            self.large_read = true;
+        }
+        Ok(packet)
     }
 
     /// The outgoing buffer: append packets, then flush.
@@ -441,6 +483,9 @@ impl Connection for MySqlServer {
     }
 
     fn shed_buffers(&mut self) {
+        if self.rbuf.is_empty() && std::mem::take(&mut self.large_read) {
+            self.rbuf = BytesMut::with_capacity(super::super::socket::READ_BUFFER);
+        }
         super::super::socket::shed(&mut self.rbuf, &mut self.wbuf);
     }
 

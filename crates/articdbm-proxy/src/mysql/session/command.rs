@@ -85,7 +85,7 @@ impl Session {
             Command::StmtClose | Command::StmtSendLongData => {
                 // No response. Statements only exist on the server that prepared them.
                 if self.server.is_some() && self.send_only(packet.raw()).await.is_err() {
-                    let _ = self.server.take().map(|g| g.discard());
+                    self.lose("Lost connection to MySQL server while sending a statement command");
                 }
                 Flow::Continue
             }
@@ -259,6 +259,10 @@ impl Session {
         let Err(e) = self.attach().await else {
             return true;
         };
+        if self.lost {
+            // The server went with the client's state: the connection ends, nothing to say.
+            return false;
+        }
         let (code, state) = match &e {
             crate::error::PoolError::Backend(crate::error::BackendError::MySql {
                 code,

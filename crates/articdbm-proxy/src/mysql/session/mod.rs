@@ -8,8 +8,10 @@
 //! (`SET` of session variables, `USE`) is re-applied on the next server, which is reset with
 //! COM_RESET_CONNECTION when it comes back.
 
+mod buffers;
 mod change_user;
 mod command;
+mod fault;
 mod route;
 mod server_link;
 mod statements;
@@ -23,7 +25,6 @@ use articdbm_wire_mysql::{Capabilities, PacketDecoder, ServerStatus};
 use bytes::{Bytes, BytesMut};
 
 use super::Login;
-use super::next_command::{CommandSource, next_command};
 use crate::backend::galera::GaleraMonitor;
 use crate::backend::mysql::MIRRORED_CAPS;
 use crate::backend::target::MySqlWire;
@@ -78,6 +79,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         route,
         galera,
         read_hint: false,
+        lost: false,
     };
     session.serve().await;
     session.finish();
@@ -168,35 +170,31 @@ pub(super) struct Session {
     galera: Option<Arc<GaleraMonitor>>,
     /// The command being handled may go to a Galera reader (see `route.rs`).
     read_hint: bool,
+    /// The server went away with the client's state on it: the client connection ends once
+    /// what is queued for it is written (see `fault.rs`).
+    lost: bool,
 }
 
 impl Session {
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
-            let source = CommandSource {
-                client: &mut self.client,
-                buf: &mut self.cbuf,
-                decoder: &mut self.decoder,
-                signal: &signal,
-                kill: &self.kill,
-            };
-            // No transaction open: a draining shutdown may end the session now.
-            let idle = || !self.status.contains(ServerStatus::IN_TRANS);
             let idle_tx_limit = self
                 .pool
                 .settings()
                 .idle_in_transaction_timeout()
                 .filter(|_| self.status.contains(ServerStatus::IN_TRANS));
             let next = match idle_tx_limit {
-                None => next_command(source, idle).await,
+                None => self.next_command_or_server_loss(&signal).await,
                 Some(limit) => {
-                    match tokio::time::timeout(limit, next_command(source, idle)).await {
+                    match tokio::time::timeout(limit, self.next_command_or_server_loss(&signal))
+                        .await
+                    {
                         Ok(next) => next,
                         Err(_) => {
-                            // As MariaDB's idle_transaction_timeout: the connection closes without
-                            // a packet; `finish` rolls the transaction back (reset) and frees the
-                            // server.
+                            // As MariaDB's idle_transaction_timeout: the connection closes
+                            // without a packet; `finish` rolls the transaction back (reset) and
+                            // frees the server.
                             tracing::info!(user = %self.user, peer = %self.peer,
                             "client ended: idle in transaction for longer than idle_in_transaction_timeout_secs");
                             return;
@@ -205,17 +203,27 @@ impl Session {
                 }
             };
             let packet = match next {
-                Ok(p) => p,
-                Err(refusal) => {
+                fault::Next::Command(Ok(p)) => p,
+                fault::Next::Command(Err(refusal)) => {
                     if let Some((r, seq)) = refusal {
                         self.send_error(r.code, r.sqlstate, &r.message, seq).await;
                     }
                     return;
                 }
+                fault::Next::ServerGone => {
+                    if self.server_gone_between_commands() {
+                        if !self.out.is_empty() {
+                            let _ = self.client.send(&self.out).await;
+                        }
+                        return;
+                    }
+                    continue;
+                }
             };
             self.note_read(&packet);
+            let large_command = packet.raw().len() > crate::backend::socket::KEEP_BUFFER;
             let flow = self.on_command(packet).await;
-            if let command::Flow::Close = flow {
+            if matches!(flow, command::Flow::Close) || self.lost {
                 if !self.out.is_empty() {
                     let _ = self.client.send(&self.out).await;
                 }
@@ -228,6 +236,7 @@ impl Session {
                 self.out.clear();
             }
             self.maybe_release();
+            self.shed_buffers(large_command);
         }
     }
 

@@ -2,22 +2,27 @@
 //! state: schema and replayed `SET`s), sending a command, and relaying the response to the
 //! client packet by packet until the tracker says it is complete.
 
-use articdbm_wire_mysql::{Progress, ResponseTracker, ServerStatus};
+use articdbm_wire_mysql::{Progress, ResponseTracker};
 
 use tokio::io::AsyncReadExt;
 
 use super::Session;
+use crate::backend::MySqlGuard;
 use crate::error::{BackendError, PoolError};
 use crate::mysql::kill::KillTarget;
 
 /// Replies are written to the client once this much is queued (large results stream).
 const FLUSH_BYTES: usize = 64 * 1024;
 
+/// Servers tried for one command when each is lost while being brought to the session's
+/// state (the client's command not sent yet): a pooled connection can die unnoticed.
+const SETUP_ATTEMPTS: u32 = 3;
+
 /// How a relayed command ended.
 pub(super) enum Relay {
     /// The response is complete; the tracker holds what it saw.
     Done(Box<ResponseTracker>),
-    /// The server was lost; the client was told (ERR 2013).
+    /// The server was lost: the client connection ends (see `fault.rs`).
     Lost,
     /// The client went away while the response was being written.
     ClientGone,
@@ -27,16 +32,65 @@ pub(super) enum Relay {
 
 impl Session {
     /// Checks out a server if none is attached, and brings it to the client's session state.
+    /// An attached server found gone ends the session when the client had state on it (the
+    /// error is then [`PoolError::Closed`] with `self.lost` set; nothing more is said);
+    /// otherwise, like a server lost while being brought to the session's state (before any
+    /// of the client's command was sent), it is replaced by another.
     pub(super) async fn attach(&mut self) -> Result<(), PoolError> {
-        if self.server.is_some() {
-            return Ok(());
+        if let Some(g) = self.server.as_mut() {
+            if !g.server().gone_between_commands() {
+                return Ok(());
+            }
+            if self.server_gone_between_commands() {
+                return Err(PoolError::Closed);
+            }
         }
-        // Galera: the writer (or a reader) the monitor chose; a closed pool is replaced.
-        self.follow_route()?;
-        let mut guard = match self.pool.checkout().await {
-            Ok(g) => g,
-            Err(e) => self.checkout_again(e).await?,
+        let mut attempt = 1;
+        let mut guard = loop {
+            // Galera: the writer (or a reader) the monitor chose; a closed pool is replaced.
+            self.follow_route()?;
+            let mut guard = match self.pool.checkout().await {
+                Ok(g) => g,
+                Err(e) => self.checkout_again(e).await?,
+            };
+            match self.bring_to_session(&mut guard).await {
+                Ok(()) => break guard,
+                // The statement failed on this server as it did not for the client: its
+                // state is unknown.
+                Err(e @ BackendError::MySql { .. }) => {
+                    guard.discard();
+                    return Err(PoolError::Backend(e));
+                }
+                Err(e) if attempt < SETUP_ATTEMPTS => {
+                    tracing::warn!(
+                        user = %self.user,
+                        server = %guard.server().addr(),
+                        error = %e,
+                        "server lost while restoring the session's state; trying another"
+                    );
+                    guard.discard();
+                    if let Some(monitor) = &self.galera {
+                        monitor.wake();
+                    }
+                    attempt += 1;
+                }
+                Err(e) => {
+                    guard.discard();
+                    return Err(e.into());
+                }
+            }
         };
+        self.kill.set_target(Some(KillTarget {
+            pool: std::sync::Arc::clone(guard.pool()),
+            thread_id: guard.server().thread_id(),
+        }));
+        self.server = Some(guard);
+        Ok(())
+    }
+
+    /// Brings a checked-out server to the client's session state: its schema and the
+    /// replayed `SET`s.
+    async fn bring_to_session(&mut self, guard: &mut MySqlGuard) -> Result<(), BackendError> {
         let server = guard.server();
         let schema_differs = self
             .schema
@@ -48,40 +102,18 @@ impl Session {
         if !self.replay.is_empty() {
             server.mark_needs_reset();
         }
-        let mut setup = Vec::new();
         if let Some(schema) = self.schema.as_deref().filter(|_| schema_differs) {
             let mut p = Vec::with_capacity(schema.len() + 1);
             p.push(0x02);
             p.extend_from_slice(schema.as_bytes());
-            setup.push(p);
+            server.command(&p).await?;
         }
         for stmt in &self.replay {
             let mut p = Vec::with_capacity(stmt.len() + 1);
             p.push(0x03);
             p.extend_from_slice(stmt);
-            setup.push(p);
+            server.command(&p).await?;
         }
-        for command in setup {
-            if let Err(e) = server.command(&command).await {
-                return Err(match e {
-                    BackendError::MySql { .. } => {
-                        // The statement failed on this server as it did not for the client:
-                        // its state is unknown.
-                        guard.discard();
-                        PoolError::Backend(e)
-                    }
-                    other => {
-                        guard.discard();
-                        other.into()
-                    }
-                });
-            }
-        }
-        self.kill.set_target(Some(KillTarget {
-            pool: std::sync::Arc::clone(guard.pool()),
-            thread_id: guard.server().thread_id(),
-        }));
-        self.server = Some(guard);
         Ok(())
     }
 
@@ -226,27 +258,6 @@ impl Session {
                 return None;
             }
         }
-    }
-
-    /// The server failed mid-command: it is closed and the client gets ERR 2013. The session
-    /// survives in transaction mode; its open transaction is gone with the server.
-    fn lose(&mut self, reason: &str) -> Relay {
-        tracing::warn!(user = %self.user, %reason, "server connection lost");
-        if let Some(monitor) = &self.galera {
-            // Perhaps the node is gone: poll now rather than at the next interval.
-            monitor.wake();
-        }
-        if let Some(g) = self.server.take() {
-            g.discard();
-        }
-        self.kill.set_target(None);
-        self.pinned = None;
-        self.hold = 0;
-        self.status = ServerStatus::AUTOCOMMIT;
-        // The reply may have been cut anywhere: what was queued of it is dropped.
-        self.out.clear();
-        self.queue_error(2013, "HY000", reason, 1);
-        Relay::Lost
     }
 
     /// Sends a command whose response the client does not wait for (COM_STMT_CLOSE,

@@ -109,10 +109,8 @@ impl Session {
             // COM_STMT_SEND_LONG_DATA: no reply; the data waits on this server for the
             // execution, so the server is kept until then.
             self.hold = self.hold.max(2);
-            if self.send_only(&raw).await.is_err()
-                && let Some(g) = self.server.take()
-            {
-                g.discard();
+            if self.send_only(&raw).await.is_err() {
+                self.lose("Lost connection to MySQL server while sending long data");
             }
             return;
         }
@@ -133,19 +131,16 @@ impl Session {
         }
         match server.prepare(sql).await {
             Ok(id) => Some(id),
+            Err(crate::error::BackendError::MySql {
+                code,
+                sqlstate,
+                message,
+            }) => {
+                self.queue_error(code, &sqlstate, &message, 1);
+                None
+            }
             Err(e) => {
-                let (code, state) = match &e {
-                    crate::error::BackendError::MySql { code, sqlstate, .. } => {
-                        (*code, sqlstate.clone())
-                    }
-                    _ => (2013, "HY000".to_string()),
-                };
-                if code == 2013
-                    && let Some(g) = self.server.take()
-                {
-                    g.discard();
-                }
-                self.queue_error(code, &state, &e.to_string(), 1);
+                self.lose(&format!("while preparing a statement on a server: {e}"));
                 None
             }
         }
