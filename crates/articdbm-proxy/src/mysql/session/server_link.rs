@@ -7,6 +7,7 @@ use articdbm_wire_mysql::{Progress, ResponseTracker, ServerStatus};
 use tokio::io::AsyncReadExt;
 
 use super::Session;
+use crate::backend::connection::Connection;
 use crate::error::{BackendError, PoolError};
 use crate::mysql::kill::KillTarget;
 
@@ -38,15 +39,24 @@ impl Session {
             Err(e) => self.checkout_again(e).await?,
         };
         let server = guard.server();
+        // Replayed `SET`s: none when the server already carries exactly this session's
+        // (the common case: every client of a driver sends the same `SET NAMES`), else the
+        // server is brought back to a clean session first and they all run.
+        let replay_needed = server.applied() != self.replay.as_slice();
+        if replay_needed
+            && !server.applied().is_empty()
+            && let Err(e) = server.reset("").await
+        {
+            guard.discard();
+            return Err(e.into());
+        }
+        let server = guard.server();
         let schema_differs = self
             .schema
             .as_deref()
             .is_some_and(|s| s != self.login_schema);
         if schema_differs {
             server.mark_schema_changed();
-        }
-        if !self.replay.is_empty() {
-            server.mark_needs_reset();
         }
         let mut setup = Vec::new();
         if let Some(schema) = self.schema.as_deref().filter(|_| schema_differs) {
@@ -55,7 +65,7 @@ impl Session {
             p.extend_from_slice(schema.as_bytes());
             setup.push(p);
         }
-        for stmt in &self.replay {
+        for stmt in self.replay.iter().filter(|_| replay_needed) {
             let mut p = Vec::with_capacity(stmt.len() + 1);
             p.push(0x03);
             p.extend_from_slice(stmt);
@@ -76,6 +86,9 @@ impl Session {
                     }
                 });
             }
+        }
+        if replay_needed {
+            guard.server().set_applied(&self.replay);
         }
         self.kill.set_target(Some(KillTarget {
             pool: std::sync::Arc::clone(guard.pool()),
