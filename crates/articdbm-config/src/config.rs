@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin::AdminSection;
 use crate::auth::AuthSection;
-use crate::database::{DatabaseConfig, ResolvedDb, WILDCARD};
+use crate::database::{DatabaseConfig, FrontEnd, ResolvedDb, WILDCARD};
 use crate::logging::LoggingSection;
 use crate::pool::PoolSettings;
 use crate::proxy::ProxySection;
@@ -84,6 +84,33 @@ impl Config {
         let (key, config) = self
             .databases
             .get_key_value(client_db)
+            .or_else(|| self.databases.get_key_value(WILDCARD))?;
+        let backend_dbname = config.dbname.as_deref().unwrap_or(client_db);
+        Some(ResolvedDb {
+            key: key.as_str(),
+            config,
+            backend_dbname,
+        })
+    }
+
+    /// The database entry a client of `front_end` asking for `client_db` means: the entry
+    /// served over `front_end` whose client-facing name (`name`, else the key) it is; else
+    /// an entry of that name served over the other listener (so the client can be told
+    /// where it is); else the `"*"` wildcard; else `None`.
+    pub fn database_over<'a>(
+        &'a self,
+        front_end: FrontEnd,
+        client_db: &'a str,
+    ) -> Option<ResolvedDb<'a>> {
+        let named = |served: bool| {
+            self.databases.iter().find(|(key, db)| {
+                key.as_str() != WILDCARD
+                    && db.client_name(key) == client_db
+                    && db.kind.served_over(front_end) == served
+            })
+        };
+        let (key, config) = named(true)
+            .or_else(|| named(false))
             .or_else(|| self.databases.get_key_value(WILDCARD))?;
         let backend_dbname = config.dbname.as_deref().unwrap_or(client_db);
         Some(ResolvedDb {

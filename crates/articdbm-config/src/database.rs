@@ -78,8 +78,14 @@ pub struct DatabaseConfig {
     /// Galera clusters. Default: unset (`1000`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub galera_check_interval_ms: Option<u64>,
-    /// Backend database name. Default: the key name (for `"*"`, the name the client asked
-    /// for; setting it on `"*"` is an error).
+    /// The name clients ask for, when it is not the key: lets one name be offered once per
+    /// protocol (a PostgreSQL `test` and a MySQL `test` under two keys). Unique among the
+    /// databases served over each listener (an SQLite database counts for both). Default:
+    /// the key. Not on `"*"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Backend database name. Default: the client-facing name (`name`, else the key; for
+    /// `"*"`, the name the client asked for; setting it on `"*"` is an error).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dbname: Option<String>,
     /// Backend role. Default: the client's user name.
@@ -124,6 +130,7 @@ impl Default for DatabaseConfig {
             galera_allow_donor: None,
             galera_sync_wait: None,
             galera_check_interval_ms: None,
+            name: None,
             dbname: None,
             user: None,
             password_env: None,
@@ -138,6 +145,12 @@ impl Default for DatabaseConfig {
 }
 
 impl DatabaseConfig {
+    /// The name clients use for this database: `name` if set, else `key` (its key in
+    /// `[databases]`).
+    pub fn client_name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.name.as_deref().unwrap_or(key)
+    }
+
     /// The backend role to log in as: `user` if set, else `client_user`.
     pub fn backend_user<'a>(&'a self, client_user: &'a str) -> &'a str {
         self.user.as_deref().unwrap_or(client_user)
@@ -282,6 +295,32 @@ impl DatabaseKind {
     pub fn is_sqlite(self) -> bool {
         self == DatabaseKind::Sqlite
     }
+
+    /// Whether clients of `front_end` reach a database of this kind (SQLite: both).
+    pub fn served_over(self, front_end: FrontEnd) -> bool {
+        match front_end {
+            FrontEnd::Postgres => matches!(self, DatabaseKind::Postgres | DatabaseKind::Sqlite),
+            FrontEnd::Mysql => self.is_mysql() || self.is_sqlite(),
+        }
+    }
+}
+
+/// The two client-facing listeners; each has its own namespace of database names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontEnd {
+    /// `proxy.pg_listen`.
+    Postgres,
+    /// `proxy.mysql_listen`.
+    Mysql,
+}
+
+impl fmt::Display for FrontEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FrontEnd::Postgres => "PostgreSQL",
+            FrontEnd::Mysql => "MySQL",
+        })
+    }
 }
 
 impl fmt::Display for DatabaseKind {
@@ -394,7 +433,8 @@ fn is_zero(port: &u16) -> bool {
 /// The result of [`Config::database_for`](crate::Config::database_for).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResolvedDb<'a> {
-    /// The `[databases]` key that matched: the client's name itself, or `"*"`.
+    /// The `[databases]` key that matched: the entry whose client-facing name the client
+    /// asked for, or `"*"`.
     pub key: &'a str,
     /// The matched entry.
     pub config: &'a DatabaseConfig,

@@ -29,6 +29,12 @@ pub struct UserConfig {
     /// Most concurrent client connections for this user; at least 1. Default: unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_connections: Option<u32>,
+    /// MySQL: the database a login that names none is put in, as if it had named this one
+    /// (when several MySQL databases are configured). A key of `[databases]` served over
+    /// MySQL (kind `mysql`, `galera` or `sqlite`) that `databases` allows. Default: none,
+    /// such a login starts without a database (statements that need one get ERR 1046).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_database: Option<String>,
 }
 
 impl UserConfig {

@@ -2,11 +2,13 @@
 //! between sections, verifier shapes. Pure (no I/O); every problem is collected, none stops
 //! the others. File and environment checks (TLS files, backend secrets) live in the loader.
 
+use std::collections::BTreeMap;
+
 use crate::auth::{AuthMethod, MIN_SCRAM_ITERATIONS};
 use crate::config::Config;
 use crate::database::{
-    BackendAddr, DatabaseConfig, DatabaseKind, MAX_GALERA_SYNC_WAIT, MIN_GALERA_CHECK_INTERVAL_MS,
-    WILDCARD,
+    BackendAddr, DatabaseConfig, DatabaseKind, FrontEnd, MAX_GALERA_SYNC_WAIT,
+    MIN_GALERA_CHECK_INTERVAL_MS, WILDCARD,
 };
 use crate::error::Problem;
 use crate::keypath;
@@ -62,7 +64,56 @@ pub(crate) fn issues(config: &Config) -> Vec<Issue> {
         check_database(config, name, db, &mut out);
     }
     check_sqlite_files(config, &mut out);
+    check_client_names(config, &mut out);
     out
+}
+
+/// `databases.<key>.name`: not empty, not on `"*"`, and every client-facing name offered
+/// once per listener (reported at the later key of a clash, by key order).
+fn check_client_names(config: &Config, out: &mut Vec<Issue>) {
+    for (key, db) in &config.databases {
+        match db.name.as_deref() {
+            Some(_) if key == WILDCARD => out.push(Issue::new(
+                &["databases", key, "name"],
+                "cannot be set on the \"*\" wildcard (it matches any name)",
+            )),
+            Some(name) if name.trim().is_empty() || name == WILDCARD => out.push(Issue::new(
+                &["databases", key, "name"],
+                "must be a database name (leave it out to use the key)",
+            )),
+            Some(_) if db.kind.is_sqlite() => out.push(Issue::new(
+                &["databases", key, "name"],
+                "not for kind \"sqlite\": an embedded SQLite database is offered over both \
+                 listeners under its key",
+            )),
+            _ => {}
+        }
+    }
+    for front_end in [FrontEnd::Postgres, FrontEnd::Mysql] {
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (key, db) in &config.databases {
+            if key == WILDCARD || !db.kind.served_over(front_end) {
+                continue;
+            }
+            let name = db.client_name(key);
+            if let Some(first) = seen.get(name) {
+                let at: &[&str] = if db.name.is_some() {
+                    &["databases", key, "name"]
+                } else {
+                    &["databases", key]
+                };
+                out.push(Issue::new(
+                    at,
+                    format!(
+                        "`{name}` is also the client-facing name of databases.{first}, and both \
+                         are served over {front_end}; give one of them another `name`"
+                    ),
+                ));
+            } else {
+                seen.insert(name, key);
+            }
+        }
+    }
 }
 
 fn check_proxy(config: &Config, out: &mut Vec<Issue>) {
@@ -286,12 +337,35 @@ fn check_user(config: &Config, name: &str, user: &UserConfig, out: &mut Vec<Issu
     }
     let has_wildcard = config.databases.contains_key(WILDCARD);
     for db in &user.databases {
-        let known =
-            has_wildcard || config.databases.contains_key(db) || *db == config.admin.database;
+        let named = config
+            .databases
+            .iter()
+            .any(|(key, entry)| entry.client_name(key) == db);
+        let known = has_wildcard || named || *db == config.admin.database;
         if !known {
             out.push(Issue::new(
                 &["users", name, "databases"],
                 format!("unknown database `{db}` (not a key of [databases], and there is no \"*\" entry)"),
+            ));
+        }
+    }
+    if let Some(db) = &user.default_database {
+        let served_over_mysql = config
+            .databases
+            .iter()
+            .any(|(key, d)| d.client_name(key) == db && d.kind.served_over(FrontEnd::Mysql));
+        if !served_over_mysql {
+            out.push(Issue::new(
+                &["users", name, "default_database"],
+                format!(
+                    "`{db}` is not a key of [databases] served over MySQL (kind \"mysql\", \
+                     \"galera\" or \"sqlite\")"
+                ),
+            ));
+        } else if !user.may_use_database(db) {
+            out.push(Issue::new(
+                &["users", name, "default_database"],
+                format!("`{db}` is not in this user's databases"),
             ));
         }
     }

@@ -23,6 +23,7 @@ fn every_key() -> Config {
             method: Some(articdbm_config::AuthMethod::Md5),
             mysql_password: Some("caching_sha2$".into()),
             max_connections: Some(1),
+            default_database: Some("d".into()),
             ..UserConfig::default()
         },
     );
@@ -36,6 +37,7 @@ fn every_key() -> Config {
         path: Some("d.db".into()),
         busy_timeout_ms: Some(5000),
         max_connections: Some(16),
+        name: Some("dd".into()),
         dbname: Some("d".into()),
         user: Some("u".into()),
         password_env: Some("E".into()),

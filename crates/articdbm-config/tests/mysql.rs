@@ -518,3 +518,70 @@ fn mysql_default_plugin() {
         vec![("auth.mysql_default_plugin".into(), line(2))]
     );
 }
+
+// --- users.<name>.default_database ------------------------------------------------------------
+
+#[test]
+fn default_database_must_be_a_mysql_database_the_user_may_use() {
+    let nat = "mysql_native$6bb4837eb74329105ee4568dda7dc67ed2ca2ad9";
+    let ok = format!(
+        "[users.u]\nmysql_password = \"{nat}\"\ndefault_database = \"shop\"\n\
+         [databases.shop]\nkind = \"mysql\"\n[databases.pg]\n"
+    );
+    let config = load_ok(&ok, &Env::default());
+    assert_eq!(config.users["u"].default_database.as_deref(), Some("shop"));
+    let bad = format!(
+        "[users.u]\nmysql_password = \"{nat}\"\ndefault_database = \"pg\"\n\
+         [users.v]\nmysql_password = \"{nat}\"\ndatabases = [\"pg\"]\ndefault_database = \"shop\"\n\
+         [databases.shop]\nkind = \"mysql\"\n[databases.pg]\n"
+    );
+    let err = load_str(&bad, &Env::default()).expect_err("invalid");
+    assert_eq!(
+        problems_of(&err),
+        vec![
+            ("users.u.default_database".into(), line(3)),
+            ("users.v.default_database".into(), line(7)),
+        ]
+    );
+    assert!(message_for(&err, "users.u.default_database").contains("served over MySQL"));
+    assert!(message_for(&err, "users.v.default_database").contains("not in this user's databases"));
+}
+
+// --- databases.<key>.name ---------------------------------------------------------------------
+
+#[test]
+fn a_client_facing_name_is_offered_once_per_protocol() {
+    // A PostgreSQL `test` and a MySQL `test`: one name, two listeners.
+    let ok = "[databases.test]\n[databases.test_my]\nkind = \"mysql\"\nname = \"test\"\n";
+    let config = load_ok(ok, &Env::default());
+    let pg = config
+        .database_over(articdbm_config::FrontEnd::Postgres, "test")
+        .expect("pg");
+    assert_eq!((pg.key, pg.backend_dbname), ("test", "test"));
+    let my = config
+        .database_over(articdbm_config::FrontEnd::Mysql, "test")
+        .expect("mysql");
+    assert_eq!((my.key, my.backend_dbname), ("test_my", "test"));
+    // Existing configs: the key is the name.
+    assert_eq!(
+        config
+            .database_over(articdbm_config::FrontEnd::Mysql, "test_my")
+            .map(|r| r.key),
+        None
+    );
+
+    let bad = "[databases.a]\nkind = \"mysql\"\n\
+               [databases.b]\nkind = \"galera\"\nnodes = [\"h:1\"]\nname = \"a\"\n\
+               [databases.c]\nkind = \"sqlite\"\nname = \"x\"\n\
+               [databases.d]\nname = \"\"\n";
+    let err = load_str(bad, &Env::default()).expect_err("invalid");
+    let mut keys: Vec<String> = problems_of(&err).into_iter().map(|(k, _)| k).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["databases.b.name", "databases.c.name", "databases.d.name"],
+        "{err}"
+    );
+    assert!(message_for(&err, "databases.b.name").contains("databases.a"));
+    assert!(message_for(&err, "databases.b.name").contains("MySQL"));
+}

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use articdbm_config::{
-    BackendAddr, Config, DatabaseConfig, DatabaseKind, GaleraSettings, MysqlAuthPlugin,
+    BackendAddr, Config, DatabaseConfig, DatabaseKind, FrontEnd, GaleraSettings, MysqlAuthPlugin,
     PoolSettings, ResolvedDb, TlsMode, TlsVersion,
 };
 use articdbm_wire_mysql::auth::{PasswordVerifier as MysqlVerifier, RsaKeyPair};
@@ -37,6 +37,8 @@ pub struct RuntimeUser {
     pub mysql_verifier: Option<MysqlVerifier>,
     pub databases: Vec<String>,
     pub max_connections: Option<u32>,
+    /// MySQL: the database of a login that names none (`users.<name>.default_database`).
+    pub default_database: Option<String>,
 }
 
 impl RuntimeUser {
@@ -202,6 +204,7 @@ impl RuntimeConfig {
                     mysql_verifier,
                     databases: u.databases.clone(),
                     max_connections: u.max_connections,
+                    default_database: u.default_database.clone(),
                 },
             );
         }
@@ -243,7 +246,7 @@ impl RuntimeConfig {
     /// database matches. Does not look at the database's kind: the PostgreSQL front end
     /// refuses MySQL databases first (see [`RuntimeConfig::database_kind`]).
     pub fn route(&self, client_db: &str, client_user: &str) -> Option<Route> {
-        let resolved = self.config.database_for(client_db)?;
+        let resolved = self.config.database_over(FrontEnd::Postgres, client_db)?;
         Some(build_route(&self.config, &resolved, client_db, client_user))
     }
 
@@ -261,7 +264,7 @@ impl RuntimeConfig {
     /// The kind of the database a client name resolves to (exact entry, else the wildcard).
     pub fn database_kind(&self, client_db: &str) -> Option<DatabaseKind> {
         self.config
-            .database_for(client_db)
+            .database_over(FrontEnd::Postgres, client_db)
             .map(|resolved| resolved.config.kind)
     }
 
@@ -278,15 +281,17 @@ impl RuntimeConfig {
                 db.kind.is_mysql() && name.as_str() != articdbm_config::WILDCARD
             });
             return match (mysql.next(), mysql.next()) {
-                (Some((name, _)), None) => self
-                    .config
-                    .database_for(name)
-                    .map(|resolved| build_route(&self.config, &resolved, name, client_user))
-                    .ok_or(MysqlRouteError::NoDatabaseSelected),
+                (Some((key, db)), None) => {
+                    let name = db.client_name(key);
+                    self.config
+                        .database_over(FrontEnd::Mysql, name)
+                        .map(|resolved| build_route(&self.config, &resolved, name, client_user))
+                        .ok_or(MysqlRouteError::NoDatabaseSelected)
+                }
                 _ => Err(MysqlRouteError::NoDatabaseSelected),
             };
         };
-        match self.config.database_for(schema) {
+        match self.config.database_over(FrontEnd::Mysql, schema) {
             Some(resolved) if resolved.config.kind.is_mysql() => {
                 Ok(build_route(&self.config, &resolved, schema, client_user))
             }

@@ -264,7 +264,15 @@ async fn check_b(b: &mut Conn, schema: &str) {
 async fn multiplexing_isolation_on_one_server() {
     let db = MyDb::create().await;
     let other = MyDb::create().await;
-    let p = proxy(&db, "transaction", 1).await;
+    // `other` is configured too: only configured databases can be switched to.
+    let setup = Setup::new("transaction")
+        .size(1)
+        .toml(&mysql_toml(&db))
+        .toml(&format!(
+            "[databases.{o}]\nkind = \"mysql\"\nport = 3306\nuser = \"root\"\n",
+            o = other.name
+        ));
+    let p = start(setup).await;
     let mut a = p.connect("nat", NAT_PW, Some(&db.name)).await.expect("a");
     let mut b = p.connect("sha", SHA_PW, Some(&db.name)).await.expect("b");
     // Replayable state: the server goes back to the pool after each statement.

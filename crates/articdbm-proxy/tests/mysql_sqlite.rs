@@ -420,9 +420,17 @@ async fn databases_permissions_and_session_commands() {
         .expect("whoami");
     assert_eq!(who, Some(("only2@%".into(), LITE2.into())));
     c.disconnect().await.expect("disconnect");
-    // Without a database the only configured kind of MySQL database is not chosen for two.
-    let none = p.proxy.connect("nat", NAT_PW, None).await;
-    assert_eq!(server_error(none).0, 1046);
+    // Without a database none of two is chosen: the login is accepted (as MySQL does) and
+    // a statement that needs a database gets 1046.
+    let mut none = p
+        .proxy
+        .connect("nat", NAT_PW, None)
+        .await
+        .expect("no database");
+    assert_eq!(
+        server_error(none.query_drop("SELECT * FROM one").await).0,
+        1046
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,10 +18,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::auth::{Attempt, authenticate};
-use super::handshake::{self, LoginError, login_packet_limit, offered};
+use super::handshake::{self, LoginError, login_packet_limit};
 use super::login::Login;
 use super::reply::{Refusal, code, pre_handshake_err, write_login_ok};
-use crate::runtime::{Route, RuntimeConfig};
+use crate::runtime::{MysqlRouteError, Route, RuntimeConfig};
 use crate::shutdown::Shutdown;
 use crate::state::{ClientInfo, ClientSlot, LiveState};
 use crate::stream::ClientStream;
@@ -56,11 +56,22 @@ pub async fn handle_client(
         return;
     };
     drop(runtime);
+    enter(state, login, destination, shutdown).await;
+}
+
+/// Runs the session of an authorized client where its destination says.
+pub(super) async fn enter(
+    state: Arc<LiveState>,
+    login: Login,
+    destination: Destination,
+    shutdown: Shutdown,
+) {
     match destination {
         Destination::Server(route) => super::session::run(state, login, *route, shutdown).await,
         Destination::Sqlite(database) => {
             super::sqlite::session::run(state, login, database, shutdown).await;
         }
+        Destination::NoDatabase => super::lobby::run(state, login, shutdown).await,
     }
 }
 
@@ -71,6 +82,9 @@ pub(super) enum Destination {
     Server(Box<Route>),
     /// The embedded SQLite database of this `[databases]` key.
     Sqlite(String),
+    /// None yet: a login without a database when several MySQL databases are configured
+    /// (see [`super::lobby`]).
+    NoDatabase,
 }
 
 /// Handshake to OK. `None` when the client was refused (the ERR has been sent) or left.
@@ -96,6 +110,7 @@ async fn login(
             return None;
         }
     };
+    let offered = hello.offered;
     let mut stream = hello.stream;
     let response = hello.response;
     match authorize(
@@ -119,11 +134,7 @@ async fn login(
             client,
             nonce,
         }) => {
-            let caps = response.capabilities
-                & offered(
-                    runtime.tls.is_some(),
-                    runtime.config.proxy.mysql_local_infile,
-                );
+            let caps = response.capabilities & offered;
             let mut out = BytesMut::with_capacity(32);
             write_login_ok(&mut out, &mut seq, caps);
             stream.send(&out).await.ok()?;
@@ -139,6 +150,7 @@ async fn login(
                 kill,
                 nonce,
                 client,
+                replay: Vec::new(),
             };
             Some((login, destination))
         }
@@ -219,7 +231,8 @@ pub(super) async fn authorize(
         .database
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|s| String::from_utf8_lossy(s).into_owned());
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .or_else(|| user.default_database.clone());
     let db_denied = |db: &str| {
         LoginError::refused(
             seq,
@@ -236,13 +249,22 @@ pub(super) async fn authorize(
     let destination =
         match super::sqlite::route::sqlite_database(&runtime.config, schema.as_deref()) {
             Some(database) => Destination::Sqlite(database),
-            None => Destination::Server(Box::new(
-                runtime
-                    .route_mysql(schema.as_deref(), &user_name)
-                    .map_err(|e| LoginError::refused(seq, e.code(), e.sqlstate(), e.to_string()))?,
-            )),
+            None => match runtime.route_mysql(schema.as_deref(), &user_name) {
+                Ok(route) => Destination::Server(Box::new(route)),
+                // As MySQL and ProxySQL do: the client may choose one later (`USE`).
+                Err(MysqlRouteError::NoDatabaseSelected) => Destination::NoDatabase,
+                Err(e) => {
+                    return Err(LoginError::refused(
+                        seq,
+                        e.code(),
+                        e.sqlstate(),
+                        e.to_string(),
+                    ));
+                }
+            },
         };
     let database = match &destination {
+        Destination::NoDatabase => String::new(),
         Destination::Server(route) => route.key.database.clone(),
         Destination::Sqlite(name) => {
             if let Err(reason) = state.sqlite(name) {
@@ -256,7 +278,7 @@ pub(super) async fn authorize(
             name.clone()
         }
     };
-    if !user.may_use_database(&database) {
+    if !database.is_empty() && !user.may_use_database(&database) {
         return Err(db_denied(&database));
     }
     let info = ClientInfo {

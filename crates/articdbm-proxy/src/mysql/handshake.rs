@@ -119,6 +119,8 @@ impl LoginError {
 pub struct Greeting {
     pub version: Bytes,
     pub collation: u8,
+    /// The MariaDB extended capabilities of [`RELAYED_MARIADB_CAPS`] the backend offers.
+    pub mariadb_caps: Capabilities,
 }
 
 impl Greeting {
@@ -126,8 +128,28 @@ impl Greeting {
         Greeting {
             version: Bytes::from_static(FALLBACK_VERSION.as_bytes()),
             collation: FALLBACK_COLLATION,
+            mariadb_caps: Capabilities::NONE,
         }
     }
+}
+
+/// MariaDB extended capabilities the proxy offers when the backend does: extended type
+/// information in column definitions (`format=json`, `type=uuid`, ...), which is relayed
+/// inside the column definition packets as received. Not PROGRESS (progress packets inside
+/// responses), STMT_BULK_OPERATIONS (COM_STMT_BULK_EXECUTE is not relayed) or CACHE_METADATA
+/// (an execution's metadata would depend on which server prepared the statement).
+pub const RELAYED_MARIADB_CAPS: Capabilities = Capabilities::MARIADB_EXTENDED_METADATA;
+
+/// `offered` with the backend's relayed MariaDB extended capabilities: announced, as a
+/// MariaDB server does, with `CLIENT_MYSQL` (`LONG_PASSWORD`) cleared.
+pub fn with_mariadb_caps(offered: Capabilities, greeting: &Greeting) -> Capabilities {
+    let extended = greeting.mariadb_caps & RELAYED_MARIADB_CAPS;
+    if extended == Capabilities::NONE {
+        return offered;
+    }
+    let mut caps = offered | extended;
+    caps.remove(Capabilities::LONG_PASSWORD);
+    caps
 }
 
 /// The greeting to mirror: read once per configuration snapshot from the first MySQL-kind
@@ -155,7 +177,13 @@ async fn probe(host: &str, port: u16) -> Option<Greeting> {
             let hs = HandshakeV10::decode(p.payload()).ok()?;
             let mut version = BytesMut::from(&hs.server_version[..]);
             version.extend_from_slice(VERSION_SUFFIX.as_bytes());
+            let mariadb_caps = if hs.capabilities.contains(Capabilities::LONG_PASSWORD) {
+                Capabilities::NONE
+            } else {
+                hs.capabilities & RELAYED_MARIADB_CAPS
+            };
             return Some(Greeting {
+                mariadb_caps,
                 version: version.freeze(),
                 collation: if hs.charset == 0 {
                     FALLBACK_COLLATION
@@ -266,6 +294,8 @@ async fn read_first_packet(
 pub struct Hello {
     pub stream: ClientStream,
     pub response: HandshakeResponse41,
+    /// The capabilities the proxy's handshake offered.
+    pub offered: Capabilities,
     /// Sequence id of our next packet.
     pub seq: u8,
 }
@@ -284,6 +314,7 @@ pub async fn open(
         runtime.config.proxy.mysql_local_infile,
     );
     let greeting = greeting(runtime).await;
+    let offered = with_mariadb_caps(offered, &greeting);
     let mut out = BytesMut::with_capacity(128);
     write_handshake(
         &mut out,
@@ -331,6 +362,7 @@ pub async fn open(
                 return Ok(Hello {
                     stream,
                     response,
+                    offered,
                     seq: reply_seq,
                 });
             }

@@ -151,6 +151,33 @@ impl Drop for KillHandle {
     }
 }
 
+/// `KILL [QUERY] <id>` by `user` for a proxy connection id (or a server thread id, see
+/// [`KillRegistry::lookup`]): the statement (and with a connection kill, the session) of that
+/// client is stopped on whatever server it is running on, through a fresh connection to that
+/// server as the pool's user. `false` when no session of `user` has that id (ERR 1094).
+pub async fn kill_by_id(registry: &KillRegistry, user: &str, id: u32, query_only: bool) -> bool {
+    let Some(killing) = registry.lookup(id, user, !query_only) else {
+        return false;
+    };
+    if let Some(interrupt) = &killing.interrupt {
+        interrupt.cancel();
+    }
+    if let Some(on) = killing.on {
+        let timeout = std::time::Duration::from_secs(5);
+        let mut command = vec![0x03];
+        command.extend_from_slice(format!("KILL QUERY {}", on.thread_id).as_bytes());
+        let result =
+            match crate::backend::mysql::MySqlServer::connect(on.pool.target(), timeout).await {
+                Ok(mut server) => server.command(&command).await,
+                Err(e) => Err(e),
+            };
+        if let Err(e) = result {
+            tracing::warn!(%user, error = %e, "KILL QUERY did not reach the server");
+        }
+    }
+    true
+}
+
 /// `KILL [QUERY | CONNECTION] <id>`: the id and whether only the query is killed.
 pub fn parse_kill(sql: &str) -> Option<(u32, bool)> {
     let mut words = sql.trim().trim_end_matches(';').split_ascii_whitespace();

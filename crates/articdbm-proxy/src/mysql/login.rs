@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use articdbm_wire_mysql::Capabilities;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::kill::KillHandle;
 use crate::state::ClientSlot;
@@ -32,4 +32,7 @@ pub struct Login {
     pub nonce: [u8; 20],
     /// The client's place in the client list and the user's connection count.
     pub client: ClientSlot,
+    /// Session-variable `SET`s a login without a database ran before it chose one (see
+    /// [`super::lobby`]), to run on every server the session is given.
+    pub replay: Vec<Bytes>,
 }

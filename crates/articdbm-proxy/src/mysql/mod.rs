@@ -5,9 +5,14 @@
 
 mod auth;
 mod client;
+mod database_fn;
 pub(crate) mod handshake;
 pub mod kill;
+mod literal_select;
+mod lobby;
 mod login;
+mod multi;
+mod namespace;
 mod next_command;
 mod oversized;
 mod reauth;

@@ -31,7 +31,8 @@ pub const MIRRORED_CAPS: Capabilities = Capabilities(
         | Capabilities::MULTI_RESULTS.0
         | Capabilities::PS_MULTI_RESULTS.0
         | Capabilities::SESSION_TRACK.0
-        | Capabilities::IGNORE_SPACE.0,
+        | Capabilities::IGNORE_SPACE.0
+        | Capabilities::MARIADB_EXTENDED_METADATA.0,
 );
 
 /// What the proxy always asks of a server. LOCAL_FILES is asked only for clients allowed
@@ -85,6 +86,10 @@ pub struct MySqlServer {
     /// the read buffer's allocation grew (packets are split off it, so its reported capacity
     /// does not show that).
     large_read: bool,
+    /// The replayable session statements (`SET` of session variables) run on this
+    /// connection since its last reset, in order: a session whose own list is the same
+    /// needs none of them again (see `mysql::session::server_link`).
+    applied: Vec<Bytes>,
 }
 
 /// A statement prepared on one server connection.
@@ -130,6 +135,7 @@ impl MySqlServer {
             schema_changed: false,
             sync_wait: target.mysql.sync_wait,
             large_read: false,
+            applied: Vec::new(),
         };
         match tokio::time::timeout(timeout, server.login(target)).await {
             Ok(r) => r?,
@@ -158,6 +164,16 @@ impl MySqlServer {
             ));
         }
         self.caps = wanted & handshake.capabilities;
+        let missing = Capabilities(target.mysql.caps) & MIRRORED_CAPS & !self.caps;
+        if missing.contains(Capabilities::MARIADB_EXTENDED_METADATA) {
+            // The client reads an extended-metadata field in every column definition; a
+            // server that does not send it cannot serve it.
+            return Err(BackendError::UnsupportedAuth(
+                "the client negotiated MariaDB extended metadata, which this server does not \
+                 offer (every MySQL database behind the proxy must then be MariaDB)"
+                    .into(),
+            ));
+        }
         self.thread_id = handshake.connection_id;
         self.profile = MySqlProfile {
             version: Arc::from(String::from_utf8_lossy(&handshake.server_version).as_ref()),
@@ -431,6 +447,17 @@ impl MySqlServer {
         self.needs_reset = true;
     }
 
+    /// The replayable session statements this connection carries (see `applied`).
+    pub fn applied(&self) -> &[Bytes] {
+        &self.applied
+    }
+
+    /// Records that this connection now carries exactly `statements` as session state.
+    pub fn set_applied(&mut self, statements: &[Bytes]) {
+        self.applied.clear();
+        self.applied.extend_from_slice(statements);
+    }
+
     /// A client changed the current schema (`USE`, COM_INIT_DB): the reset goes back to the
     /// login's.
     pub fn mark_schema_changed(&mut self) {
@@ -499,6 +526,7 @@ impl Connection for MySqlServer {
     async fn reset(&mut self, _reset_query: &str) -> Result<(), BackendError> {
         self.command(&[0x1F]).await?;
         self.prepared.clear();
+        self.applied.clear();
         if self.schema_changed {
             if self.login_schema.is_empty() {
                 // There is no way back to "no schema": the connection is not reused.

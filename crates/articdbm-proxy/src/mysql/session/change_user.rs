@@ -61,6 +61,12 @@ impl Session {
                 self.send_error(1049, "42000", &message, seq).await;
                 return Flow::Close;
             }
+            Destination::NoDatabase => {
+                // This session runs on a server; it has no database-less state to go back to.
+                self.send_error(1046, "3D000", "No database selected", seq)
+                    .await;
+                return Flow::Close;
+            }
         };
         tracing::debug!(from = %self.user, to = %user_name, "MySQL COM_CHANGE_USER");
         self.start_over();

@@ -4,16 +4,22 @@
 
 use std::sync::atomic::Ordering;
 
-use articdbm_wire_mysql::Packet;
 use articdbm_wire_mysql::frontend::{ComInitDb, ComQuery, ComStmtPrepare, Command};
-use bytes::Bytes;
+use articdbm_wire_mysql::writer::write_packet;
+use articdbm_wire_mysql::{Packet, ResponseTracker};
+use bytes::{Bytes, BytesMut};
 
 use super::server_link::Relay;
-use super::{HOLD_AFTER_INSERT_ID, Session};
-use crate::backend::mysql::MySqlServer;
+use super::{HOLD_AFTER_INSERT_ID, HOLD_FOR_DIAGNOSTICS, Session};
 use crate::inspect::{Protocol, StatementContext, StatementSource, Verdict, judge};
-use crate::mysql::kill::parse_kill;
+use crate::mysql::kill::{kill_by_id, parse_kill};
+use crate::mysql::namespace::parse_show_databases;
 use crate::mysql::session_state::{MySqlEffect, classify};
+use crate::mysql::{database_fn, multi};
+
+/// Queries longer than this are sent as they are, never rewritten (see
+/// [`Session::showing_client_database`]).
+const MAX_REWRITTEN_QUERY: usize = 64 * 1024;
 
 /// Whether the loop goes on after a command.
 pub(super) enum Flow {
@@ -38,21 +44,12 @@ impl Session {
             Command::Query => self.on_query(&packet, &payload).await,
             Command::StmtPrepare => self.on_prepare(&packet, &payload).await,
             Command::InitDb => {
-                let schema = ComInitDb::decode(&payload)
+                match ComInitDb::decode(&payload)
                     .ok()
-                    .and_then(|c| c.schema().ok().map(str::to_string));
-                if let Some(s) = schema.as_deref()
-                    && !self.may_use_schema(s)
+                    .and_then(|c| c.schema().ok().map(str::to_string))
                 {
-                    return Flow::Continue;
-                }
-                let ok = self.forward(&packet, &payload).await;
-                if let Some(g) = self.server.as_mut() {
-                    g.server().mark_schema_changed();
-                }
-                if ok && let Some(schema) = schema {
-                    self.database = Some(schema.clone());
-                    self.schema = Some(schema);
+                    Some(schema) => self.use_database(&schema).await,
+                    None => self.queue_error(1064, "42000", "malformed COM_INIT_DB", 1),
                 }
                 Flow::Continue
             }
@@ -165,30 +162,51 @@ impl Session {
         if let Some((id, query_only)) = parse_kill(sql) {
             return self.kill_command(id, query_only).await;
         }
+        if let Some(refusal) = refuse_in_multi_statement(sql.as_bytes()) {
+            self.queue_error(1235, "42000", refusal, 1);
+            return Flow::Continue;
+        }
+        match parse_show_databases(sql.as_bytes()) {
+            Ok(Some(show)) => {
+                self.show_databases(&show);
+                return Flow::Continue;
+            }
+            Ok(None) => {}
+            Err(message) => {
+                self.queue_error(1235, "42000", message, 1);
+                return Flow::Continue;
+            }
+        }
         let effect = classify(sql);
-        if let MySqlEffect::Schema(schema) = &effect
-            && !self.may_use_schema(schema)
-        {
+        if let MySqlEffect::Schema(schema) = &effect {
+            // Performed by the proxy: only configured databases, by their client-facing
+            // names (the server is switched to the backend schema).
+            self.use_database(schema).await;
             return Flow::Continue;
         }
         let sql_bytes = query.sql_bytes().clone();
         if let MySqlEffect::Pin(why) = effect {
             self.pin(why);
         }
-        let ok = self.forward(packet, payload).await;
+        let ok = match self.showing_client_database(&sql_bytes) {
+            Some(sql) => {
+                let mut rewritten = BytesMut::with_capacity(sql.len() + 1);
+                rewritten.extend_from_slice(&[0x03]);
+                rewritten.extend_from_slice(&sql);
+                let rewritten = rewritten.freeze();
+                let mut raw = BytesMut::with_capacity(rewritten.len() + 8);
+                write_packet(&mut raw, &mut 0, &rewritten);
+                self.forward_raw(&raw, &rewritten).await
+            }
+            None => self.forward(packet, payload).await,
+        };
         if ok {
             match effect {
                 MySqlEffect::Replay if self.transaction_mode => {
                     self.replay.push(sql_bytes);
+                    // The server now carries the session's list (it had the rest of it).
                     if let Some(g) = self.server.as_mut() {
-                        g.server().mark_needs_reset();
-                    }
-                }
-                MySqlEffect::Schema(schema) => {
-                    self.database = Some(schema.clone());
-                    self.schema = Some(schema);
-                    if let Some(g) = self.server.as_mut() {
-                        g.server().mark_schema_changed();
+                        g.server().set_applied(&self.replay);
                     }
                 }
                 _ => {}
@@ -208,10 +226,15 @@ impl Session {
         if !self.inspect(&sql, StatementSource::Prepare) {
             return Flow::Continue;
         }
-        // What the statement will do when executed is known now (SET and USE cannot be
-        // prepared; anything unmovable pins from here on).
-        if let MySqlEffect::Pin(why) = classify(&sql) {
-            self.pin(why);
+        // What the statement will do when executed is known now: anything unmovable pins
+        // from here on, and so does a prepared `SET`, whose values only its executions carry
+        // (the server is reset when the session ends, so nothing leaks to the next client).
+        match classify(&sql) {
+            MySqlEffect::Pin(why) => self.pin(why),
+            MySqlEffect::Replay | MySqlEffect::Schema(_) => {
+                self.pin("a prepared SET: its values are known only to the server");
+            }
+            MySqlEffect::None => {}
         }
         if self.transaction_mode {
             self.prepare_mapped(packet, payload, Bytes::from(sql.into_bytes()))
@@ -220,30 +243,6 @@ impl Session {
             self.forward(packet, payload).await;
         }
         Flow::Continue
-    }
-
-    /// Whether the user may switch to `schema` (`USE`, COM_INIT_DB): the same database
-    /// permissions as at login. When not, the client gets ERR 1044 and stays where it is.
-    fn may_use_schema(&mut self, schema: &str) -> bool {
-        let allowed = self
-            .state
-            .runtime()
-            .users
-            .get(&self.user)
-            .is_some_and(|u| u.may_use_database(schema));
-        if !allowed {
-            self.queue_error(
-                1044,
-                "42000",
-                &format!(
-                    "Access denied for user '{}'@'{}' to database '{schema}'",
-                    self.user,
-                    self.peer.ip()
-                ),
-                1,
-            );
-        }
-        allowed
     }
 
     /// Keeps the current (or next) server for the rest of the session.
@@ -275,20 +274,31 @@ impl Session {
         false
     }
 
+    /// The query text to send instead of `sql` so that `DATABASE()` in a select list shows
+    /// the client-facing name (see [`database_fn`]), when the server's schema has another.
+    fn showing_client_database(&self, sql: &[u8]) -> Option<Vec<u8>> {
+        let client = self.database.as_deref()?;
+        let backend = self.schema.as_deref().unwrap_or(&self.login_schema);
+        if client == backend || sql.len() > MAX_REWRITTEN_QUERY {
+            return None;
+        }
+        database_fn::rewrite(sql, client)
+    }
+
     /// Sends the command to a server and relays the answer. Returns true when the server
     /// answered without an error.
     async fn forward(&mut self, packet: &Packet, payload: &Bytes) -> bool {
+        self.forward_raw(packet.raw(), payload).await
+    }
+
+    /// [`Session::forward`] of a command's packets `raw` (payload `payload`).
+    async fn forward_raw(&mut self, raw: &[u8], payload: &Bytes) -> bool {
         if !self.attach_or_report().await {
             return false;
         }
-        match self.relay(packet.raw(), payload, None).await {
+        match self.relay(raw, payload, None).await {
             Relay::Done(tracker) => {
-                if tracker.last_ok().1 > 0 {
-                    self.hold = HOLD_AFTER_INSERT_ID;
-                }
-                if tracker.cursor_open() {
-                    self.pin("open cursor");
-                }
+                self.note_response(&tracker);
                 tracker.error().is_none()
             }
             Relay::Lost | Relay::Refused => false,
@@ -298,6 +308,21 @@ impl Session {
 }
 
 impl Session {
+    /// What a complete response means for keeping the server: an auto-increment id keeps it
+    /// for the next commands, warnings or an error for the next one (so `SELECT
+    /// LAST_INSERT_ID()` and `SHOW WARNINGS` reach it, and no replayed `SET` clears the
+    /// warnings first); an open cursor pins.
+    pub(super) fn note_response(&mut self, tracker: &ResponseTracker) {
+        if tracker.last_ok().1 > 0 {
+            self.hold = HOLD_AFTER_INSERT_ID;
+        } else if tracker.warnings() > 0 || tracker.error().is_some() {
+            self.hold = self.hold.max(HOLD_FOR_DIAGNOSTICS);
+        }
+        if tracker.cursor_open() {
+            self.pin("open cursor");
+        }
+    }
+
     /// A kill of this very connection ends it; any other goes through [`Session::kill_session`].
     async fn kill_command(&mut self, id: u32, query_only: bool) -> Flow {
         let own_thread = self
@@ -317,30 +342,46 @@ impl Session {
         Flow::Continue
     }
 
-    /// `KILL [QUERY] <id>` for a proxy connection id: the statement (and with a connection
-    /// kill, the session) of that client is stopped on whatever server it is running on,
-    /// through a fresh connection to that server as the pool's user.
+    /// `KILL [QUERY] <id>` for another connection (see [`kill_by_id`]).
     async fn kill_session(&mut self, id: u32, query_only: bool) {
-        let Some(killing) = self.state.mysql_kills.lookup(id, &self.user, !query_only) else {
+        if kill_by_id(&self.state.mysql_kills, &self.user, id, query_only).await {
+            self.queue_ok();
+        } else {
             self.queue_error(1094, "HY000", &format!("Unknown thread id: {id}"), 1);
-            return;
-        };
-        if let Some(interrupt) = &killing.interrupt {
-            interrupt.cancel();
         }
-        let on = killing.on;
-        if let Some(on) = on {
-            let timeout = std::time::Duration::from_secs(5);
-            let mut command = vec![0x03];
-            command.extend_from_slice(format!("KILL QUERY {}", on.thread_id).as_bytes());
-            let result = match MySqlServer::connect(on.pool.target(), timeout).await {
-                Ok(mut server) => server.command(&command).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = result {
-                tracing::warn!(user = %self.user, error = %e, "KILL QUERY did not reach the server");
-            }
-        }
-        self.queue_ok();
     }
+}
+
+/// Why a multi-statement query cannot be sent as it is, if it cannot: a `KILL` in it would
+/// reach the server with the proxy's connection id, which names no server thread (or the
+/// wrong one), and a `USE` would name a schema the proxy did not check (and not translate
+/// to its backend name), so either is refused with ER_NOT_SUPPORTED_YET before anything
+/// runs.
+fn refuse_in_multi_statement(sql: &[u8]) -> Option<&'static str> {
+    let mentions = |word: &[u8]| {
+        sql.windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    if !(mentions(b"KILL") || mentions(b"USE")) || !multi::is_multi(sql) {
+        return None;
+    }
+    let statements = multi::statements(sql);
+    let first_is = |word: &[u8]| {
+        statements
+            .iter()
+            .any(|stmt| multi::first_word(stmt).eq_ignore_ascii_case(word))
+    };
+    if first_is(b"KILL") {
+        return Some(
+            "KILL inside a multi-statement query is not supported through the proxy: \
+             send KILL as a statement of its own",
+        );
+    }
+    if first_is(b"USE") {
+        return Some(
+            "USE inside a multi-statement query is not supported through the proxy: \
+             send USE as a statement of its own",
+        );
+    }
+    None
 }

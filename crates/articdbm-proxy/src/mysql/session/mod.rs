@@ -13,6 +13,7 @@ mod change_user;
 mod command;
 mod fault;
 mod route;
+mod schema;
 mod server_link;
 mod statements;
 
@@ -56,7 +57,12 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         // The client's database is the route's: servers log in with its backend schema
         // (which differs from the client's name under a `dbname` mapping).
         schema: login.schema.as_ref().map(|_| route.target.database.clone()),
-        database: login.schema.clone(),
+        // Without a schema in the handshake the session is in the only MySQL database, by
+        // its client-facing name.
+        database: login
+            .schema
+            .clone()
+            .or_else(|| Some(route.key.database.clone())),
         login_schema: route.target.database.clone(),
         state,
         client: login.stream,
@@ -68,7 +74,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         pool,
         server: None,
         pinned: None,
-        replay: Vec::new(),
+        replay: login.replay,
         status: ServerStatus::AUTOCOMMIT,
         hold: 0,
         statements: statements::Statements::default(),
@@ -126,6 +132,10 @@ async fn galera_monitor(state: &LiveState, route: &Route) -> Option<Arc<GaleraMo
 /// Commands after an auto-increment INSERT during which the server is kept, so that
 /// `SELECT LAST_INSERT_ID()` (or `ROW_COUNT()`, `FOUND_ROWS()`) reaches the same connection.
 const HOLD_AFTER_INSERT_ID: u32 = 5;
+
+/// Commands after one that left warnings (or failed) during which the server is kept, so that
+/// `SHOW WARNINGS` (`SHOW ERRORS`, `GET DIAGNOSTICS`) reaches the connection that has them.
+const HOLD_FOR_DIAGNOSTICS: u32 = 1;
 
 pub(super) struct Session {
     state: Arc<LiveState>,

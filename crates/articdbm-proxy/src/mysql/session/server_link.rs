@@ -8,6 +8,7 @@ use tokio::io::AsyncReadExt;
 
 use super::Session;
 use crate::backend::MySqlGuard;
+use crate::backend::connection::Connection;
 use crate::error::{BackendError, PoolError};
 use crate::mysql::kill::KillTarget;
 
@@ -92,6 +93,14 @@ impl Session {
     /// replayed `SET`s.
     async fn bring_to_session(&mut self, guard: &mut MySqlGuard) -> Result<(), BackendError> {
         let server = guard.server();
+        // Replayed `SET`s: none when the server already carries exactly this session's
+        // (the common case: every client of a driver sends the same `SET NAMES`), else the
+        // server is brought back to a clean session first and they all run.
+        let replay_needed = server.applied() != self.replay.as_slice();
+        if replay_needed && !server.applied().is_empty() {
+            server.reset("").await?;
+        }
+        let server = guard.server();
         let schema_differs = self
             .schema
             .as_deref()
@@ -99,20 +108,20 @@ impl Session {
         if schema_differs {
             server.mark_schema_changed();
         }
-        if !self.replay.is_empty() {
-            server.mark_needs_reset();
-        }
         if let Some(schema) = self.schema.as_deref().filter(|_| schema_differs) {
             let mut p = Vec::with_capacity(schema.len() + 1);
             p.push(0x02);
             p.extend_from_slice(schema.as_bytes());
             server.command(&p).await?;
         }
-        for stmt in &self.replay {
+        for stmt in self.replay.iter().filter(|_| replay_needed) {
             let mut p = Vec::with_capacity(stmt.len() + 1);
             p.push(0x03);
             p.extend_from_slice(stmt);
             server.command(&p).await?;
+        }
+        if replay_needed {
+            guard.server().set_applied(&self.replay);
         }
         Ok(())
     }

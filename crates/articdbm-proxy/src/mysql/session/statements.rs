@@ -115,10 +115,8 @@ impl Session {
             return;
         }
         let payload = payload.freeze();
-        if let Relay::Done(tracker) = self.relay(&raw, &payload, None).await
-            && tracker.cursor_open()
-        {
-            self.pin("open cursor");
+        if let Relay::Done(tracker) = self.relay(&raw, &payload, None).await {
+            self.note_response(&tracker);
         }
     }
 
