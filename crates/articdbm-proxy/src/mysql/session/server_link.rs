@@ -32,7 +32,7 @@ impl Session {
             return Ok(());
         }
         // Galera: the writer (or a reader) the monitor chose; a closed pool is replaced.
-        self.follow_route()?;
+        self.follow_route().await?;
         let mut guard = match self.pool.checkout().await {
             Ok(g) => g,
             Err(e) => self.checkout_again(e).await?,
