@@ -493,6 +493,7 @@ mod tests {
                 allow_donor: false,
                 sync_wait: 3,
                 check_interval: Duration::from_secs(1),
+                max_failed_polls: DEFAULT_GALERA_MAX_FAILED_POLLS,
             })
         );
     }
