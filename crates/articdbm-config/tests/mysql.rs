@@ -307,7 +307,7 @@ galera_check_interval_ms = 500
 
 [databases.toobig]
 kind = "galera"
-nodes = ["a:3306"]
+nodes = ["t:3306"]
 galera_sync_wait = 300
 
 [databases.nopolls]
@@ -346,15 +346,15 @@ nodes = ["x:3306", "y:3306"]
             ),
             ("databases.toobig.galera_sync_wait".into(), line(31)),
             ("databases.nopolls.galera_max_failed_polls".into(), line(36)),
-            ("databases.overlap.nodes".into(), line(45)),
-            (
-                "databases.samecluster.galera_check_interval_ms".into(),
-                line(41)
-            ),
             (
                 "databases.samecluster.galera_max_failed_polls".into(),
                 line(38)
             ),
+            (
+                "databases.samecluster.galera_check_interval_ms".into(),
+                line(41)
+            ),
+            ("databases.overlap.nodes".into(), line(45)),
         ],
         "{err}"
     );
