@@ -9,12 +9,14 @@
 #   scripts/galera.sh stop             # stop all nodes cleanly (3, 2, then 1: node 1 can bootstrap again)
 #   scripts/galera.sh stop-node N [--kill]   # one node, SIGTERM (or SIGKILL with --kill)
 #   scripts/galera.sh start-node N     # rejoin one node (IST from a donor) and wait until Synced
+#   scripts/galera.sh desync N on|off  # SET GLOBAL wsrep_desync on node N (Donor/Desynced while on)
 #   scripts/galera.sh env              # print MYSQL_* exports for the test user on node 1
 #   scripts/galera.sh destroy          # stop and delete the state dir
 #
 # A test user `articdbm_test`@'%' / @'127.0.0.1' / @'localhost' (password generated on first start,
 # kept in $STATE/password, mode 0600, never committed) has all privileges on `articdbm\_%`.* and a
-# database `articdbm_galera` exists.
+# database `articdbm_galera` exists. A second user `articdbm_test2` with the same password and
+# privileges lets tests log in as two backend users.
 #
 # Environment (defaults):
 #   ARTICDBM_GALERA_DIR=/tmp/articdbm-galera   state dir (datadirs, sockets, logs, password)
@@ -34,6 +36,7 @@ PROVIDER=/usr/lib/galera/libgalera_smm.so
 MARIADBD=/usr/sbin/mariadbd
 NODES=(1 2 3)
 TEST_USER=articdbm_test
+TEST_USER2=articdbm_test2
 TEST_DB=articdbm_galera
 
 log() { printf '[galera] %s\n' "$*" >&2; }
@@ -242,6 +245,14 @@ ensure_test_user() { # node (a Synced one)
     ALTER USER '$TEST_USER'@'localhost' IDENTIFIED BY '$pw';
     GRANT ALL PRIVILEGES ON \`articdbm\\_%\`.* TO '$TEST_USER'@'%', '$TEST_USER'@'127.0.0.1', '$TEST_USER'@'localhost';
     GRANT PROCESS, REPLICATION CLIENT ON *.* TO '$TEST_USER'@'%', '$TEST_USER'@'127.0.0.1', '$TEST_USER'@'localhost';
+    CREATE USER IF NOT EXISTS '$TEST_USER2'@'%' IDENTIFIED BY '$pw';
+    CREATE USER IF NOT EXISTS '$TEST_USER2'@'127.0.0.1' IDENTIFIED BY '$pw';
+    CREATE USER IF NOT EXISTS '$TEST_USER2'@'localhost' IDENTIFIED BY '$pw';
+    ALTER USER '$TEST_USER2'@'%' IDENTIFIED BY '$pw';
+    ALTER USER '$TEST_USER2'@'127.0.0.1' IDENTIFIED BY '$pw';
+    ALTER USER '$TEST_USER2'@'localhost' IDENTIFIED BY '$pw';
+    GRANT ALL PRIVILEGES ON \`articdbm\\_%\`.* TO '$TEST_USER2'@'%', '$TEST_USER2'@'127.0.0.1', '$TEST_USER2'@'localhost';
+    GRANT PROCESS, REPLICATION CLIENT ON *.* TO '$TEST_USER2'@'%', '$TEST_USER2'@'127.0.0.1', '$TEST_USER2'@'localhost';
     DROP USER IF EXISTS ''@'localhost';" \
     || die "could not create the test user on node $n"
   write_env
@@ -361,6 +372,12 @@ case $cmd in
   status) cmd_status ;;
   stop-node) check_node_arg "${2:-}"; stop_node "$2" "${3:-}" ;;
   start-node) check_node_arg "${2:-}"; cmd_start_node "$2" ;;
+  desync)
+    check_node_arg "${2:-}"
+    case ${3:-} in on) v=ON ;; off) v=OFF ;; *) die "desync N on|off" ;; esac
+    node_running "$2" || die "node $2 is not running"
+    nsql "$2" "SET GLOBAL wsrep_desync = $v"
+    log "node $2: wsrep_desync = $v ($(wsrep_var "$2" WSREP_LOCAL_STATE_COMMENT))" ;;
   env) [ -f "$STATE/env" ] || die "no $STATE/env; run '$0 start' first"; cat "$STATE/env" ;;
   destroy) cmd_stop; log "removing $STATE"; rm -rf "$STATE" ;;
   *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;

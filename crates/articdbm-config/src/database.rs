@@ -23,6 +23,10 @@ pub const DEFAULT_GALERA_CHECK_INTERVAL_MS: u64 = 1000;
 pub const MIN_GALERA_CHECK_INTERVAL_MS: u64 = 100;
 /// Largest accepted `galera_sync_wait` (the highest `wsrep_sync_wait` bit mask).
 pub const MAX_GALERA_SYNC_WAIT: u8 = 15;
+/// Default of `galera_max_failed_polls` (as ProxySQL's `max_timeout_count`).
+pub const DEFAULT_GALERA_MAX_FAILED_POLLS: u32 = 3;
+/// Largest accepted `galera_max_failed_polls`.
+pub const MAX_GALERA_MAX_FAILED_POLLS: u32 = 100;
 /// Default of `busy_timeout_ms` (embedded SQLite).
 pub const DEFAULT_SQLITE_BUSY_TIMEOUT_MS: u64 = 5000;
 /// Default of `max_connections` (embedded SQLite).
@@ -78,6 +82,11 @@ pub struct DatabaseConfig {
     /// Galera clusters. Default: unset (`1000`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub galera_check_interval_ms: Option<u64>,
+    /// Galera: consecutive failed polls (no connection, no answer in time) after which a
+    /// node is no longer usable; a node that answers with a state other than usable is
+    /// dropped at once. `1..=100`. Only for Galera clusters. Default: unset (`3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub galera_max_failed_polls: Option<u32>,
     /// The name clients ask for, when it is not the key: lets one name be offered once per
     /// protocol (a PostgreSQL `test` and a MySQL `test` under two keys). Unique among the
     /// databases served over each listener (an SQLite database counts for both). Default:
@@ -131,6 +140,7 @@ impl Default for DatabaseConfig {
             galera_sync_wait: None,
             galera_check_interval_ms: None,
             name: None,
+            galera_max_failed_polls: None,
             dbname: None,
             user: None,
             password_env: None,
@@ -198,6 +208,9 @@ impl DatabaseConfig {
                 self.galera_check_interval_ms
                     .unwrap_or(DEFAULT_GALERA_CHECK_INTERVAL_MS),
             ),
+            max_failed_polls: self
+                .galera_max_failed_polls
+                .unwrap_or(DEFAULT_GALERA_MAX_FAILED_POLLS),
         })
     }
 
@@ -338,6 +351,8 @@ pub struct GaleraSettings {
     pub sync_wait: u8,
     /// How often each node's state is polled.
     pub check_interval: Duration,
+    /// Consecutive failed polls after which a node is no longer usable (at least 1).
+    pub max_failed_polls: u32,
 }
 
 /// The resolved settings of an embedded SQLite database; see [`DatabaseConfig::sqlite`].
@@ -518,6 +533,7 @@ mod tests {
                 allow_donor: false,
                 sync_wait: 3,
                 check_interval: Duration::from_secs(1),
+                max_failed_polls: DEFAULT_GALERA_MAX_FAILED_POLLS,
             })
         );
     }

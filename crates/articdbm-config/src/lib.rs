@@ -38,9 +38,10 @@ pub use admin::AdminSection;
 pub use auth::{AuthMethod, AuthSection, MIN_SCRAM_ITERATIONS, MysqlAuthPlugin};
 pub use config::Config;
 pub use database::{
-    BackendAddr, DEFAULT_GALERA_CHECK_INTERVAL_MS, DEFAULT_HOST, DEFAULT_SQLITE_BUSY_TIMEOUT_MS,
-    DEFAULT_SQLITE_MAX_CONNECTIONS, DatabaseConfig, DatabaseKind, FrontEnd, GaleraSettings,
-    MAX_GALERA_SYNC_WAIT, MIN_GALERA_CHECK_INTERVAL_MS, ResolvedDb, SqliteSettings, WILDCARD,
+    BackendAddr, DEFAULT_GALERA_CHECK_INTERVAL_MS, DEFAULT_GALERA_MAX_FAILED_POLLS, DEFAULT_HOST,
+    DEFAULT_SQLITE_BUSY_TIMEOUT_MS, DEFAULT_SQLITE_MAX_CONNECTIONS, DatabaseConfig, DatabaseKind,
+    FrontEnd, GaleraSettings, MAX_GALERA_MAX_FAILED_POLLS, MAX_GALERA_SYNC_WAIT,
+    MIN_GALERA_CHECK_INTERVAL_MS, ResolvedDb, SqliteSettings, WILDCARD,
 };
 pub use env::{ENV_PREFIX, Env, GALERA_MODE_VAR};
 pub use error::{ConfigError, Location, Problem};

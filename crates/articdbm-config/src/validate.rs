@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::auth::{AuthMethod, MIN_SCRAM_ITERATIONS};
 use crate::config::Config;
 use crate::database::{
-    BackendAddr, DatabaseConfig, DatabaseKind, FrontEnd, MAX_GALERA_SYNC_WAIT,
-    MIN_GALERA_CHECK_INTERVAL_MS, WILDCARD,
+    BackendAddr, DatabaseConfig, DatabaseKind, FrontEnd, MAX_GALERA_MAX_FAILED_POLLS,
+    MAX_GALERA_SYNC_WAIT, MIN_GALERA_CHECK_INTERVAL_MS, WILDCARD,
 };
 use crate::error::Problem;
 use crate::keypath;
@@ -65,6 +65,7 @@ pub(crate) fn issues(config: &Config) -> Vec<Issue> {
     }
     check_sqlite_files(config, &mut out);
     check_client_names(config, &mut out);
+    check_galera_clusters(config, &mut out);
     out
 }
 
@@ -543,6 +544,10 @@ fn check_galera_settings(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) 
             "galera_check_interval_ms",
             db.galera_check_interval_ms.is_some(),
         ),
+        (
+            "galera_max_failed_polls",
+            db.galera_max_failed_polls.is_some(),
+        ),
     ];
     if db.kind != DatabaseKind::Galera {
         for (key, _) in set.iter().filter(|(_, is_set)| *is_set) {
@@ -572,6 +577,14 @@ fn check_galera_settings(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) 
         out.push(Issue::new(
             &["databases", name, "galera_check_interval_ms"],
             format!("must be at least {MIN_GALERA_CHECK_INTERVAL_MS}, got {ms}"),
+        ));
+    }
+    if let Some(n) = db.galera_max_failed_polls
+        && !(1..=MAX_GALERA_MAX_FAILED_POLLS).contains(&n)
+    {
+        out.push(Issue::new(
+            &["databases", name, "galera_max_failed_polls"],
+            format!("must be between 1 and {MAX_GALERA_MAX_FAILED_POLLS}, got {n}"),
         ));
     }
 }
@@ -638,6 +651,57 @@ fn check_sqlite(name: &str, db: &DatabaseConfig, out: &mut Vec<Issue>) {
 }
 
 /// Two SQLite databases must not share one file: each keeps its own writer lock.
+/// Databases on one Galera cluster share its node monitor and writer: those that list a common
+/// node must list the same nodes, in the same order, and agree on how nodes are judged.
+fn check_galera_clusters(config: &Config, out: &mut Vec<Issue>) {
+    let mut seen: Vec<(&str, Vec<BackendAddr>, &DatabaseConfig)> = Vec::new();
+    for (name, db) in &config.databases {
+        if db.galera().is_none() {
+            continue;
+        }
+        let nodes = db.backends();
+        let Some((other, other_nodes, other_db)) = seen
+            .iter()
+            .find(|(_, n, _)| n.iter().any(|a| nodes.contains(a)))
+        else {
+            seen.push((name, nodes, db));
+            continue;
+        };
+        if *other_nodes != nodes {
+            out.push(Issue::new(
+                &["databases", name, "nodes"],
+                format!(
+                    "shares a node with databases.{other}, so it is the same Galera cluster:                      list the same nodes in the same order"
+                ),
+            ));
+            continue;
+        }
+        let differs = [
+            (
+                "galera_allow_donor",
+                db.galera_allow_donor != other_db.galera_allow_donor,
+            ),
+            (
+                "galera_check_interval_ms",
+                db.galera_check_interval_ms != other_db.galera_check_interval_ms,
+            ),
+            (
+                "galera_max_failed_polls",
+                db.galera_max_failed_polls != other_db.galera_max_failed_polls,
+            ),
+        ];
+        for (key, _) in differs.iter().filter(|(_, d)| *d) {
+            out.push(Issue::new(
+                &["databases", name, key],
+                format!(
+                    "differs from databases.{other}, which lists the same Galera nodes: one \
+                     cluster has one node monitor, set it the same on both"
+                ),
+            ));
+        }
+    }
+}
+
 fn check_sqlite_files(config: &Config, out: &mut Vec<Issue>) {
     let mut seen: Vec<(std::path::PathBuf, &str)> = Vec::new();
     for (name, db) in &config.databases {

@@ -34,6 +34,7 @@ fn every_key() -> Config {
         galera_allow_donor: Some(true),
         galera_sync_wait: Some(1),
         galera_check_interval_ms: Some(1000),
+        galera_max_failed_polls: Some(3),
         path: Some("d.db".into()),
         busy_timeout_ms: Some(5000),
         max_connections: Some(16),

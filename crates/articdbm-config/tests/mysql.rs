@@ -189,6 +189,7 @@ fn kind_and_nodes_from_env() {
             ("ARTICDBM_DATABASES__SHOP__GALERA_SYNC_WAIT", "1"),
             ("ARTICDBM_DATABASES__SHOP__GALERA_ALLOW_DONOR", "true"),
             ("ARTICDBM_DATABASES__SHOP__GALERA_CHECK_INTERVAL_MS", "250"),
+            ("ARTICDBM_DATABASES__SHOP__GALERA_MAX_FAILED_POLLS", "5"),
         ]),
     );
     let shop = &config.databases["shop"];
@@ -200,6 +201,7 @@ fn kind_and_nodes_from_env() {
             allow_donor: true,
             sync_wait: 1,
             check_interval: Duration::from_millis(250),
+            max_failed_polls: 5,
         })
     );
 }
@@ -225,6 +227,7 @@ fn galera_cluster_with_defaults() {
             allow_donor: false,
             sync_wait: 0,
             check_interval: Duration::from_millis(1000),
+            max_failed_polls: 3,
         })
     );
     // The MySQL pool resets with COM_RESET_CONNECTION, not [pool].reset_query.
@@ -304,8 +307,22 @@ galera_check_interval_ms = 500
 
 [databases.toobig]
 kind = "galera"
-nodes = ["a:3306"]
+nodes = ["t:3306"]
 galera_sync_wait = 300
+
+[databases.nopolls]
+kind = "galera"
+nodes = ["x:3306"]
+galera_max_failed_polls = 0
+
+[databases.samecluster]
+kind = "galera"
+nodes = ["x:3306"]
+galera_check_interval_ms = 500
+
+[databases.overlap]
+kind = "galera"
+nodes = ["x:3306", "y:3306"]
 "#;
     let err = load_str(text, &Env::empty()).expect_err("invalid");
     assert_eq!(
@@ -328,6 +345,16 @@ galera_sync_wait = 300
                 line(26)
             ),
             ("databases.toobig.galera_sync_wait".into(), line(31)),
+            ("databases.nopolls.galera_max_failed_polls".into(), line(36)),
+            (
+                "databases.samecluster.galera_max_failed_polls".into(),
+                line(38)
+            ),
+            (
+                "databases.samecluster.galera_check_interval_ms".into(),
+                line(41)
+            ),
+            ("databases.overlap.nodes".into(), line(45)),
         ],
         "{err}"
     );
@@ -343,6 +370,9 @@ galera_sync_wait = 300
         "databases.pgnodes.nodes (line 21): is only for kind = \"mysql\" or \"galera\"",
         "is only for Galera clusters, and this database is kind = \"mysql\"",
         "databases.toobig.galera_sync_wait (line 31): invalid value: integer `300`, expected an integer from 0 to 255",
+        "galera_max_failed_polls (line 36): must be between 1 and 100, got 0",
+        "databases.overlap.nodes (line 45): shares a node with databases.nopolls, so it is the same Galera cluster",
+        "differs from databases.nopolls, which lists the same Galera nodes",
     ] {
         assert!(
             shown.contains(expected),

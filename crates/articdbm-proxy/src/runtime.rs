@@ -119,12 +119,12 @@ pub struct GaleraRoute {
 }
 
 impl Route {
-    /// This route moved to Galera node `index` (writer, or reader when `reader`): the target
+    /// This route moved to Galera node `addr` (writer, or reader when `reader`): the target
     /// has that node's host and port (and a reader's `wsrep_sync_wait`), the key names the
-    /// node. `None` for a route that is not a Galera cluster or an index out of range.
-    pub fn on_galera_node(&self, index: usize, reader: bool) -> Option<Route> {
+    /// node. `None` for a route that is not a Galera cluster or a node not in it.
+    pub fn on_galera_node(&self, addr: &BackendAddr, reader: bool) -> Option<Route> {
         let galera = self.galera.as_ref()?;
-        let addr = galera.nodes.get(index)?;
+        let addr = galera.nodes.iter().find(|n| *n == addr)?;
         let reader = reader && galera.settings.sync_wait > 0;
         let mut route = self.clone();
         route.target.host.clone_from(&addr.host);

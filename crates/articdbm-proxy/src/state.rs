@@ -177,6 +177,8 @@ impl LiveState {
             });
         self.mysql_pools
             .retain(|key, pool| mysql_pool_survives(&next, key, pool));
+        // Galera monitors stay (and so do their writers); only their settings change.
+        self.galera.reconfigure(&next.config);
         *self.sqlite.lock().unwrap_or_else(|p| p.into_inner()) = sqlite;
         self.runtime.store(Arc::new(next));
         self.counters.reloads.fetch_add(1, Ordering::Relaxed);

@@ -9,6 +9,7 @@
 //! the shared server allows only 100 connections.
 #![allow(dead_code)]
 
+pub mod galera;
 pub mod mysql;
 pub mod pki;
 pub mod raw;

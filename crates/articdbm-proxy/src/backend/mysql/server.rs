@@ -80,7 +80,7 @@ pub struct MySqlServer {
     /// keeps the current schema, so the reset has to go back explicitly).
     login_schema: String,
     schema_changed: bool,
-    /// `wsrep_sync_wait` to restore after each reset (Galera readers), `0` = none.
+    /// `wsrep_sync_wait` set after login (Galera readers), `0` = none.
     sync_wait: u8,
     /// A packet larger than the kept buffer size was read since the buffers were last shed:
     /// the read buffer's allocation grew (packets are split off it, so its reported capacity
@@ -90,6 +90,11 @@ pub struct MySqlServer {
     /// connection since its last reset, in order: a session whose own list is the same
     /// needs none of them again (see `mysql::session::server_link`).
     applied: Vec<Bytes>,
+    /// Galera readers: how to log in again. Their reset is a new login, because after
+    /// COM_RESET_CONNECTION (or COM_CHANGE_USER) MariaDB Galera ignores `wsrep_sync_wait` on
+    /// the connection whatever it is set to (the server forgets the connection is a client
+    /// one; mariadb-corporation/galera#613), so reads would no longer wait for earlier writes.
+    relogin: Option<Box<(BackendTarget, Duration)>>,
 }
 
 /// A statement prepared on one server connection.
@@ -136,6 +141,7 @@ impl MySqlServer {
             sync_wait: target.mysql.sync_wait,
             large_read: false,
             applied: Vec::new(),
+            relogin: (target.mysql.sync_wait > 0).then(|| Box::new((target.clone(), timeout))),
         };
         match tokio::time::timeout(timeout, server.login(target)).await {
             Ok(r) => r?,
@@ -328,7 +334,7 @@ impl MySqlServer {
         Ok(rows)
     }
 
-    /// Sets `wsrep_sync_wait` on a Galera reader connection (after login and each reset).
+    /// Sets `wsrep_sync_wait` on a Galera reader connection (after login).
     async fn apply_sync_wait(&mut self) -> Result<(), BackendError> {
         if self.sync_wait == 0 {
             return Ok(());
@@ -522,8 +528,14 @@ impl Connection for MySqlServer {
 
     /// COM_RESET_CONNECTION: rolls back, drops temporary tables, user variables, prepared
     /// statements and GET_LOCK locks, and restores session variables and the schema of the
-    /// login. The pool's reset query does not apply to MySQL.
+    /// login. The pool's reset query does not apply to MySQL. A Galera reader logs in anew
+    /// instead (see `relogin`).
     async fn reset(&mut self, _reset_query: &str) -> Result<(), BackendError> {
+        if let Some(relogin) = self.relogin.take() {
+            let (target, timeout) = &*relogin;
+            *self = MySqlServer::connect(target, *timeout).await?;
+            return Ok(());
+        }
         self.command(&[0x1F]).await?;
         self.prepared.clear();
         self.applied.clear();
@@ -540,7 +552,6 @@ impl Connection for MySqlServer {
             self.command(&init_db).await?;
             self.schema_changed = false;
         }
-        self.apply_sync_wait().await?;
         self.needs_reset = false;
         Ok(())
     }

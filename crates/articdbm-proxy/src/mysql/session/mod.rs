@@ -105,9 +105,10 @@ async fn first_pool(
     route: &Route,
 ) -> (Option<Arc<GaleraMonitor>>, Arc<MySqlPool>) {
     let galera = galera_monitor(state, route).await;
-    let on_writer = galera
-        .as_ref()
-        .and_then(|m| route.on_galera_node(m.writer().unwrap_or(0), false));
+    let on_writer = galera.as_ref().and_then(|m| {
+        let writer = m.writer().unwrap_or(0);
+        route.on_galera_node(m.nodes().get(writer)?, false)
+    });
     let first = on_writer.as_ref().unwrap_or(route);
     let pool = state
         .mysql_pools
@@ -115,16 +116,14 @@ async fn first_pool(
     (galera, pool)
 }
 
-/// The node monitor of a Galera route (started on first use, polling as the route's backend
-/// user, without a schema), after its first poll (waited for at most the connect timeout).
+/// The node monitor of a Galera route's cluster (started on first use; the route's backend
+/// login is added to those it polls with), after its first poll (waited for at most the
+/// connect timeout).
 async fn galera_monitor(state: &LiveState, route: &Route) -> Option<Arc<GaleraMonitor>> {
     let galera = route.galera.as_ref()?;
-    let mut target = route.target.clone();
-    target.database = String::new();
-    target.mysql = MySqlWire::default();
     let monitor = state
         .galera
-        .get_or_start(&galera.nodes, galera.settings, &target);
+        .get_or_start(&galera.nodes, galera.settings, &route.target);
     monitor.first_poll(route.settings.connect_timeout()).await;
     Some(monitor)
 }

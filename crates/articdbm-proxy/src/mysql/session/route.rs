@@ -11,7 +11,7 @@ use articdbm_wire_mysql::ServerStatus;
 use articdbm_wire_mysql::frontend::ComQuery;
 use articdbm_wire_mysql::{Capabilities, Packet};
 
-use super::Session;
+use super::{Session, galera_monitor};
 use crate::backend::MySqlGuard;
 use crate::error::{BackendError, PoolError};
 use crate::mysql::session_state::is_read_only;
@@ -55,8 +55,13 @@ impl Session {
     }
 
     /// Points `self.pool` at the pool the next checkout should use (no server attached).
-    pub(super) fn follow_route(&mut self) -> Result<(), PoolError> {
+    pub(super) async fn follow_route(&mut self) -> Result<(), PoolError> {
         let read = std::mem::take(&mut self.read_hint);
+        if self.galera.as_ref().is_some_and(|m| m.is_retired()) {
+            // A reload changed the cluster's nodes: the current configuration's monitor.
+            self.follow_reload()?;
+            self.galera = galera_monitor(&self.state, &self.route).await;
+        }
         let Some(monitor) = &self.galera else {
             if self.pool.is_closed() {
                 self.follow_reload()?;
@@ -68,18 +73,27 @@ impl Session {
         } else {
             monitor.writer()
         };
-        let node = node.ok_or_else(no_usable_node)?;
-        let route = self
-            .route
-            .on_galera_node(node, read)
+        let addr = node
+            .and_then(|i| monitor.nodes().get(i))
             .ok_or_else(no_usable_node)?;
-        let same_pool = self.pool.target() == &route.target;
+        let sync_wait = match &self.route.galera {
+            Some(g) if read => g.settings.sync_wait,
+            _ => 0,
+        };
+        let current = self.pool.target();
+        let same_pool = current.host == addr.host
+            && current.port == addr.port
+            && current.mysql.sync_wait == sync_wait;
         if same_pool && !self.pool.is_closed() {
             return Ok(());
         }
         if self.shutdown.session_signal().phase() >= ShutdownPhase::Draining {
             return Err(PoolError::Closed);
         }
+        let route = self
+            .route
+            .on_galera_node(addr, read)
+            .ok_or_else(no_usable_node)?;
         if !same_pool {
             tracing::debug!(user = %self.user, node = %route.target.addr(), read, "galera session moves");
         }
@@ -144,7 +158,7 @@ impl Session {
         if !gone {
             return Err(first);
         }
-        self.follow_route()?;
+        self.follow_route().await?;
         self.pool.checkout().await
     }
 }

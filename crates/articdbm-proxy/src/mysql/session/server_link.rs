@@ -49,7 +49,7 @@ impl Session {
         let mut attempt = 1;
         let mut guard = loop {
             // Galera: the writer (or a reader) the monitor chose; a closed pool is replaced.
-            self.follow_route()?;
+            self.follow_route().await?;
             let mut guard = match self.pool.checkout().await {
                 Ok(g) => g,
                 Err(e) => self.checkout_again(e).await?,
