@@ -66,6 +66,8 @@ for mode in ${ARTICDBM_IT_MODES:-session}; do
   port=$(free_port)
   write_config "$work/$mode.toml" "$port" "$mode" "$work" "$v" "$v"
   sed -i "s/^pg_listen = .*/&\nmysql_listen = \"\"/" "$work/$mode.toml"
+  # asyncpg's pool tests hold 10-20 connections at once; in session mode each holds a server.
+  sed -i "s/^size = .*/size = 40/" "$work/$mode.toml"
   echo "=== through ArticDBM in $mode mode on 127.0.0.1:$port"
   start_proxy "$work/$mode.toml" "$port" "$out/proxy-$mode.log" || { status=1; continue; }
   PGHOST=127.0.0.1 PGPORT=$port PGUSER=app PGPASSWORD=$pw PGDATABASE=postgres run_asyncpg "$mode"

@@ -110,8 +110,16 @@ async fn postgres_records_are_server_sized(mode: &'static str) {
     let proxy = Setup::new(mode).size(2).toml(&pki.tls_toml()).start().await;
     let (relay, seen) = recording_relay(proxy.port).await;
 
-    let mut config = proxy.pg_config("alice", ALICE_PW, DB);
-    config.port(relay).ssl_mode(SslMode::Require);
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host("localhost")
+        .hostaddr(std::net::IpAddr::from([127, 0, 0, 1]))
+        .port(relay)
+        .user("alice")
+        .password(ALICE_PW)
+        .dbname(DB)
+        .ssl_mode(SslMode::Require)
+        .connect_timeout(std::time::Duration::from_secs(10));
     let tls = tokio_postgres_rustls::MakeRustlsConnect::new(pki.client_config());
     let (client, connection) = within(20, config.connect(tls))
         .await
