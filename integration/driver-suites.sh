@@ -12,6 +12,10 @@
 # PyMySQL's sdist has only tests/test_auth.py, fixed to 127.0.0.1:3306 and MySQL 8 accounts. For
 # those drivers the project's own suites (integration/python, integration/node,
 # integration/mysql) run the same cases directly and through the proxy.
+#
+#   integration/driver-suites.sh                      # the whole asyncpg suite, session mode
+#   integration/driver-suites.sh test_listeners.py    # some of its files (or pytest -k args)
+# ARTICDBM_SUITES_OUT=DIR keeps the JUnit reports and logs; ARTICDBM_IT_MODES="session transaction".
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -51,9 +55,15 @@ cp -r "$cache/asyncpg-$asyncpg_version/tests" "$work/asyncpg-tests"
 
 run_asyncpg() { # LABEL, environment is set by the caller
   (cd "$work" && timeout --kill-after=30 "$suite_timeout" "$py" -m pytest -p no:cacheprovider -q \
-    -o timeout=90 --junitxml="$out/asyncpg-$1.xml" asyncpg-tests >"$out/asyncpg-$1.log" 2>&1)
+    -o timeout=90 --junitxml="$out/asyncpg-$1.xml" "${selection[@]}" >"$out/asyncpg-$1.log" 2>&1)
   echo "  asyncpg $1: $(grep -E '[0-9]+ (passed|failed)' "$out/asyncpg-$1.log" | tail -1)"
 }
+
+selection=()
+for a in "$@"; do
+  case $a in test_*.py*) selection+=("asyncpg-tests/$a") ;; *) selection+=("$a") ;; esac
+done
+[ ${#selection[@]} -gt 0 ] && [[ ${selection[0]} == asyncpg-tests/* ]] || selection=(asyncpg-tests "${selection[@]}")
 
 status=0
 echo "=== directly against PostgreSQL 127.0.0.1:5432"
