@@ -13,6 +13,7 @@ scripts/services.sh
 cargo build --workspace --all-targets
 cargo test --workspace
 integration/through-proxy.sh
+integration/tls-fetch.sh
 integration/mysql-through-proxy.sh
 integration/sqlite-through-proxy.sh
 integration/quickstart.sh
