@@ -215,6 +215,20 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// Whether `t` starts with a valid `YYYY-MM-DD` followed by a blank or `T`.
+fn parse_date_prefix(t: &str) -> bool {
+    let b = t.as_bytes();
+    let field = |r: std::ops::Range<usize>| t.get(r).and_then(|s| s.parse::<i64>().ok());
+    b.len() > 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && matches!(b[10], b' ' | b'T')
+        && matches!(
+            (field(0..4), field(5..7), field(8..10)),
+            (Some(y), Some(m), Some(d)) if (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)
+        )
+}
+
 /// `pg_date(date(x), x)`: SQLite's `date(x)` when `x` is a valid date; 22007 when SQLite
 /// cannot read it, 22008 when a `YYYY-MM-DD` field is out of range (SQLite would roll
 /// `2024-02-30` over into March).
@@ -234,6 +248,11 @@ fn date_checked(converted: ValueRef<'_>, original: ValueRef<'_>) -> Result<Value
         return Err(fail(format!("date/time field value out of range: \"{t}\"")));
     }
     match converted {
+        // A timestamp with an offset SQLite does not read (`+00`, as `now()` gives): its date
+        // part (timestamps are in UTC, the session's time zone).
+        ValueRef::Null if t.len() > 10 && parse_date_prefix(t) => {
+            Ok(Value::Text(t[..10].to_owned()))
+        }
         ValueRef::Null => Err(fail(format!("invalid input syntax for type date: \"{t}\""))),
         other => Ok(owned(other)),
     }

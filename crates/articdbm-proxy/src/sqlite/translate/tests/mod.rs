@@ -227,7 +227,7 @@ fn sqlalchemy_reflection() {
     assert_eq!(
         cols.col("format_type"),
         [
-            "bigint",
+            "integer",
             "character varying(50)",
             "character varying(200)",
             "boolean",
