@@ -255,7 +255,7 @@ pub(crate) fn rewrite_table_factor(t: &mut TableFactor) {
 /// A set-returning call in a select item.
 enum Srf {
     /// `unnest(array)` or `generate_subscripts(array, dim)` (`subscripts`).
-    Array { array: Expr, subscripts: bool },
+    Array { array: Box<Expr>, subscripts: bool },
     /// `generate_series(start, stop [, step])` over integers.
     Series(Vec<Expr>),
 }
@@ -272,11 +272,11 @@ fn srf_of(e: &Expr) -> Option<Srf> {
     let args = plain_args(f)?;
     match (last_name(&f.name).as_str(), args.as_slice()) {
         ("unnest", [a]) => Some(Srf::Array {
-            array: a.clone(),
+            array: Box::new(a.clone()),
             subscripts: false,
         }),
         ("generate_subscripts", [a, _]) => Some(Srf::Array {
-            array: a.clone(),
+            array: Box::new(a.clone()),
             subscripts: true,
         }),
         ("generate_series", [_, _] | [_, _, _]) => Some(Srf::Series(args)),
@@ -306,7 +306,7 @@ pub(crate) fn rewrite_select_srfs(s: &mut Select) {
                     Some(k) => k,
                     None => {
                         arrays.push(key);
-                        sources.push((vec![array], false));
+                        sources.push((vec![*array], false));
                         sources.len() - 1
                     }
                 };
