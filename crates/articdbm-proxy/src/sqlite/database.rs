@@ -8,19 +8,19 @@ use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 
 use articdbm_config::SqliteSettings;
-use rusqlite::InterruptHandle;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::{ErrorClass, SqliteError};
+use super::interrupt::Interrupter;
 use super::open::open;
 use super::session::SqliteSession;
 use super::worker::{self, Request, Worker};
 use super::writer::WriterLock;
 
-/// One connection's way in: its request channel and its interrupt handle.
+/// One connection's way in: its request channel and its interrupter.
 pub(crate) struct WorkerHandle {
     pub sender: Sender<Request>,
-    pub interrupt: Arc<InterruptHandle>,
+    pub interrupt: Arc<Interrupter>,
 }
 
 /// One embedded SQLite database (a file), shared by every session that uses it.
@@ -152,7 +152,10 @@ impl SqliteDatabase {
             .inspect_err(|_| {
                 self.counters.connect_errors.fetch_add(1, Ordering::Relaxed);
             })?;
-        let interrupt = Arc::new(opened.conn.get_interrupt_handle());
+        let interrupt = Arc::new(Interrupter::new(
+            opened.conn.get_interrupt_handle(),
+            Arc::clone(&opened.sleep_gate),
+        ));
         let worker = Worker::new(
             opened,
             Arc::clone(&self.writer),

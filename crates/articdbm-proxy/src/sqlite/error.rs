@@ -39,6 +39,16 @@ pub enum ErrorClass {
     QueryCanceled,
     /// A transaction statement that does not fit the state (e.g. SAVEPOINT names).
     InvalidTransactionState,
+    /// Division (or modulo) by zero.
+    DivisionByZero,
+    /// A text that is not a valid value of the type it is cast to (`'abc'::int`).
+    InvalidTextRepresentation,
+    /// A number outside its type's range (`'3000000000'::int`, bigint overflow).
+    NumericOutOfRange,
+    /// A text that is not a date or time (`'abc'::date`).
+    InvalidDatetimeFormat,
+    /// A date or time field out of range (`'2024-02-30'::date`).
+    DatetimeFieldOverflow,
     /// Anything else: disk, corruption, misuse.
     Other,
 }
@@ -79,6 +89,11 @@ impl SqliteError {
             ErrorClass::ParameterCount => "08P01",
             ErrorClass::QueryCanceled => "57014",
             ErrorClass::InvalidTransactionState => "25000",
+            ErrorClass::DivisionByZero => "22012",
+            ErrorClass::InvalidTextRepresentation => "22P02",
+            ErrorClass::NumericOutOfRange => "22003",
+            ErrorClass::InvalidDatetimeFormat => "22007",
+            ErrorClass::DatetimeFieldOverflow => "22008",
             ErrorClass::Other => "XX000",
         }
     }
@@ -103,6 +118,12 @@ impl SqliteError {
             ErrorClass::ParameterCount => (1210, "HY000"),
             ErrorClass::QueryCanceled => (1317, "70100"),
             ErrorClass::InvalidTransactionState => (1305, "42000"),
+            ErrorClass::DivisionByZero => (1365, "22012"),
+            ErrorClass::InvalidTextRepresentation => (1366, "HY000"),
+            ErrorClass::NumericOutOfRange => (1690, "22003"),
+            ErrorClass::InvalidDatetimeFormat | ErrorClass::DatetimeFieldOverflow => {
+                (1292, "22007")
+            }
             ErrorClass::Other => (1105, "HY000"),
         }
     }
@@ -173,10 +194,28 @@ fn classify(code: ffi::Error, message: &str) -> ErrorClass {
     }
 }
 
-/// SQLITE_ERROR covers parse and name-resolution errors; its message tells which.
+/// SQLITE_ERROR covers parse and name-resolution errors, and the errors of the checked
+/// arithmetic and cast functions (`translate::catalog::checked`, spelled as PostgreSQL's);
+/// its message tells which.
 fn classify_message(message: &str) -> ErrorClass {
     let m = message;
-    if m.contains("syntax error")
+    if m == "division by zero" || m == "Division by 0" {
+        ErrorClass::DivisionByZero
+    } else if m.starts_with("invalid input syntax for type date")
+        || m.starts_with("invalid input syntax for type time")
+    {
+        ErrorClass::InvalidDatetimeFormat
+    } else if m.starts_with("invalid input syntax for type") {
+        ErrorClass::InvalidTextRepresentation
+    } else if m.starts_with("date/time field value out of range") {
+        ErrorClass::DatetimeFieldOverflow
+    } else if matches!(
+        m,
+        "smallint out of range" | "integer out of range" | "bigint out of range"
+    ) || m.contains("is out of range for type")
+    {
+        ErrorClass::NumericOutOfRange
+    } else if m.contains("syntax error")
         || m.contains("incomplete input")
         || m.contains("unrecognized token")
     {

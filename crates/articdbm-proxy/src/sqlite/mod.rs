@@ -46,6 +46,7 @@
 
 mod database;
 mod error;
+mod interrupt;
 mod open;
 mod session;
 pub mod translate;

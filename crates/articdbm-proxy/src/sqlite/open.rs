@@ -1,15 +1,19 @@
 //! Opening one connection to a database file with the engine's settings: WAL journal,
 //! `synchronous=NORMAL` (a committed transaction is in the WAL when COMMIT returns, so a
 //! killed proxy loses nothing; only a power loss may take the last ones), the busy timeout,
-//! foreign keys on, a bounded page cache, no memory-mapped I/O, a statement cache, and the
-//! PostgreSQL emulation of `translate::install` (functions and catalog views).
+//! foreign keys on, a bounded page cache, no memory-mapped I/O, a statement cache, the
+//! PostgreSQL emulation of `translate::install` (functions and catalog views), and the
+//! interruptible sleep functions of `interrupt`.
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use std::sync::Arc;
+
 use super::error::{ErrorClass, SqliteError};
+use super::interrupt::{self, SleepGate};
 
 /// Page cache per connection, in KiB (`PRAGMA cache_size` takes negative KiB).
 const CACHE_KIB: i64 = 8 * 1024;
@@ -21,6 +25,8 @@ const STATEMENT_CACHE: usize = 256;
 pub(crate) struct Opened {
     pub conn: Connection,
     pub temp_baseline: i64,
+    /// Where `pg_sleep`/`SLEEP` of this connection wait (opened by an interrupt).
+    pub sleep_gate: Arc<SleepGate>,
 }
 
 /// User the catalog emulation reports until a session names its own.
@@ -57,10 +63,13 @@ pub(crate) fn open(
     ))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     install(&conn, database, DEFAULT_USER)?;
+    let sleep_gate = Arc::new(SleepGate::default());
+    interrupt::register(&conn, &sleep_gate)?;
     let temp_baseline = temp_objects(&conn)?;
     Ok(Opened {
         conn,
         temp_baseline,
+        sleep_gate,
     })
 }
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc::Sender};
 
-use rusqlite::InterruptHandle;
 use tokio::sync::oneshot;
 
 use super::database::{Checkout, SqliteDatabase};
 use super::error::SqliteError;
+use super::interrupt::Interrupter;
 use super::value::{ColumnMeta, Description, Done, Row, Value};
 use super::worker::{Batch, Request, Started, Status};
 
@@ -40,7 +40,7 @@ impl Shared {
 /// `KILL QUERY`). Does nothing while the session holds no connection.
 #[derive(Clone, Default)]
 pub struct Canceller {
-    current: Arc<Mutex<Option<Arc<InterruptHandle>>>>,
+    current: Arc<Mutex<Option<Arc<Interrupter>>>>,
 }
 
 impl std::fmt::Debug for Canceller {
@@ -57,7 +57,7 @@ impl Canceller {
         }
     }
 
-    fn set(&self, handle: Option<Arc<InterruptHandle>>) {
+    fn set(&self, handle: Option<Arc<Interrupter>>) {
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = handle;
     }
 }

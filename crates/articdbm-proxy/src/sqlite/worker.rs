@@ -29,6 +29,7 @@ use rusqlite::{Connection, Rows};
 use tokio::sync::oneshot;
 
 use super::error::{ErrorClass, SqliteError};
+use super::interrupt::SleepGate;
 use super::open::{Opened, temp_objects};
 use super::txcontrol::{self, TxControl};
 use super::value::{ColumnMeta, Description, Done, Row, Value};
@@ -101,6 +102,7 @@ struct Parked {
 pub(crate) struct Worker {
     conn: Connection,
     temp_baseline: i64,
+    sleep_gate: Arc<SleepGate>,
     lock: Arc<WriterLock>,
     busy_timeout: Duration,
     writer: Option<WriterGuard>,
@@ -127,6 +129,7 @@ impl Worker {
             user: super::open::DEFAULT_USER.to_owned(),
             conn: opened.conn,
             temp_baseline: opened.temp_baseline,
+            sleep_gate: opened.sleep_gate,
             lock,
             busy_timeout,
             writer: None,
@@ -266,6 +269,7 @@ impl Worker {
         reply: Reply<Started>,
         rx: &Receiver<Request>,
     ) -> Option<Request> {
+        self.sleep_gate.clear();
         if let Some(control) = txcontrol::classify(sql) {
             let result = self.transaction_control(control, sql).map(|()| Started {
                 columns: Vec::new(),

@@ -27,6 +27,7 @@ pub const TIME: u32 = 1083;
 pub const TIMESTAMP: u32 = 1114;
 pub const TIMESTAMPTZ: u32 = 1184;
 pub const NUMERIC: u32 = 1700;
+pub const VOID: u32 = 2278;
 pub const UUID: u32 = 2950;
 pub const JSONB: u32 = 3802;
 
@@ -57,6 +58,7 @@ fn supported(oid: u32) -> bool {
             | NUMERIC
             | UUID
             | JSONB
+            | VOID
     )
 }
 
@@ -98,6 +100,7 @@ pub fn param_oid(oid: u32) -> u32 {
 pub fn stand_in(oid: u32) -> Value {
     match oid {
         BOOL | INT2 | INT4 | INT8 | OID | NUMERIC => Value::Integer(1),
+        VOID => Value::Text(String::new()),
         FLOAT4 | FLOAT8 => Value::Real(1.0),
         BYTEA => Value::Blob(Vec::new()),
         DATE => Value::Text("2000-01-01".into()),
@@ -128,6 +131,15 @@ fn bad(oid: u32, what: &str) -> SqliteError {
     )
 }
 
+/// A stored integer outside the range of the type its column is described with (a value
+/// written by a MySQL or SQLite client into an `INT` column): 22003, as PostgreSQL says.
+fn out_of_range(type_name: &str) -> SqliteError {
+    SqliteError::new(
+        ErrorClass::NumericOutOfRange,
+        format!("{type_name} out of range"),
+    )
+}
+
 /// Appends `value` (not NULL) in text format for a column of type `oid`.
 pub fn encode_text(oid: u32, value: &Value, out: &mut Vec<u8>) {
     use std::io::Write;
@@ -138,7 +150,15 @@ pub fn encode_text(oid: u32, value: &Value, out: &mut Vec<u8>) {
             let _ = write!(out, "{i}");
         }
         (_, Value::Real(f)) => out.extend_from_slice(float_text(*f).as_bytes()),
-        (TIMESTAMP | TIMESTAMPTZ, Value::Text(s)) => {
+        (TIMESTAMPTZ, Value::Text(s)) => match parse_timestamp(s.trim()) {
+            // In UTC with its offset, as PostgreSQL shows a timestamptz (TimeZone is UTC).
+            Some(usecs) => {
+                out.extend_from_slice(format_timestamp(usecs).as_bytes());
+                out.extend_from_slice(b"+00");
+            }
+            None => out.extend_from_slice(s.as_bytes()),
+        },
+        (TIMESTAMP, Value::Text(s)) => {
             out.extend(s.bytes().map(|b| if b == b'T' { b' ' } else { b }));
         }
         (_, Value::Text(s)) => out.extend_from_slice(s.as_bytes()),
@@ -151,16 +171,22 @@ pub fn encode_binary(oid: u32, value: &Value, out: &mut Vec<u8>) -> Result<(), S
     match oid {
         BOOL => out.push(u8::from(truthy(value))),
         INT8 => out.extend_from_slice(&as_i64(oid, value)?.to_be_bytes()),
-        INT4 | OID => {
+        INT4 => {
             let i = as_i64(oid, value)?;
-            let v = i32::try_from(i).map_err(|_| bad(oid, "an out-of-range integer"))?;
+            let v = i32::try_from(i).map_err(|_| out_of_range("integer"))?;
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        OID => {
+            let i = as_i64(oid, value)?;
+            let v = u32::try_from(i).map_err(|_| bad(oid, "an out-of-range integer"))?;
             out.extend_from_slice(&v.to_be_bytes());
         }
         INT2 => {
             let i = as_i64(oid, value)?;
-            let v = i16::try_from(i).map_err(|_| bad(oid, "an out-of-range integer"))?;
+            let v = i16::try_from(i).map_err(|_| out_of_range("smallint"))?;
             out.extend_from_slice(&v.to_be_bytes());
         }
+        VOID => {}
         FLOAT8 => out.extend_from_slice(&as_f64(oid, value)?.to_be_bytes()),
         FLOAT4 => out.extend_from_slice(&(as_f64(oid, value)? as f32).to_be_bytes()),
         BYTEA => match value {

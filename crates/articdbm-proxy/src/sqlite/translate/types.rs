@@ -5,7 +5,7 @@
 //!
 //! Declared types this translator writes into SQLite schemas (and [`decltype_oid`] maps back):
 //! `INTEGER` (serial, bigserial, smallserial and identity columns, so a primary key on them is
-//! the rowid), PostgreSQL's own spelling for every other scalar type (`VARCHAR(50)`, `BOOLEAN`,
+//! the rowid; described as `int4`, as PostgreSQL's `integer`), PostgreSQL's own spelling for every other scalar type (`VARCHAR(50)`, `BOOLEAN`,
 //! `BYTEA`, `TIMESTAMP WITHOUT TIME ZONE`, `DOUBLE PRECISION`, `NUMERIC(10,2)`, `DATE`, `UUID`,
 //! `JSONB`...), and `_elem` for arrays (`TEXT[]` becomes `_TEXT`, `INT[]` becomes `_INT4`, as in
 //! PostgreSQL's own array type names).
@@ -200,7 +200,7 @@ pub fn decltype_oid(decl: Option<&str>) -> u32 {
     } else if d.starts_with("POINT") {
         600
     } else if has("INT") || has("SERIAL") {
-        20
+        int_oid(&d)
     } else if has("TIMETZ") || (d.starts_with("TIME") && has("WITH TIME ZONE")) {
         1266
     } else if has("DATE") {
@@ -223,6 +223,19 @@ pub fn decltype_oid(decl: Option<&str>) -> u32 {
         1042
     } else {
         25
+    }
+}
+
+/// The integer type of a declared type containing `INT` or `SERIAL`, as PostgreSQL names
+/// them: `INT`, `INTEGER`, `INT4`, `SERIAL`, `MEDIUMINT` are `int4`; `SMALLINT`, `INT2`,
+/// `TINYINT`, `SMALLSERIAL` are `int2`; `BIGINT`, `INT8`, `BIGSERIAL` and anything else
+/// (`UNSIGNED BIG INT`, `INT UNSIGNED`) are `int8`.
+fn int_oid(decl: &str) -> u32 {
+    let base = decl.split('(').next().unwrap_or("").trim();
+    match base {
+        "INT" | "INTEGER" | "INT4" | "SERIAL" | "SERIAL4" | "MEDIUMINT" | "SIGNED INTEGER" => 23,
+        "SMALLINT" | "INT2" | "TINYINT" | "SMALLSERIAL" | "SERIAL2" => 21,
+        _ => 20,
     }
 }
 
@@ -254,8 +267,14 @@ mod tests {
     #[test]
     fn decltypes_map_to_the_oids_clients_expect() {
         let cases = [
-            ("INTEGER", 20),
+            ("INTEGER", 23),
+            ("int", 23),
+            ("INT4", 23),
             ("BIGINT", 20),
+            ("INT8", 20),
+            ("SMALLINT", 21),
+            ("INT2", 21),
+            ("INT UNSIGNED", 20),
             ("VARCHAR(50)", 1043),
             ("TEXT", 25),
             ("BOOLEAN", 16),
@@ -272,7 +291,7 @@ mod tests {
             ("JSONB", 3802),
             ("INTERVAL", 1186),
             ("_TEXT", 1009),
-            ("_INT4", 1016),
+            ("_INT4", 1007),
             ("", 25),
         ];
         for (decl, oid) in cases {

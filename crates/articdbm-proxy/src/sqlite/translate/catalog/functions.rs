@@ -56,7 +56,7 @@ fn int_arg(ctx: &Context<'_>, i: usize) -> Option<i64> {
 
 /// PostgreSQL's boolean input: `t`, `true`, `yes`, `on`, `1` (any case, prefixes allowed) and
 /// non-zero numbers are true.
-fn pg_bool(v: ValueRef<'_>) -> Option<i64> {
+pub(crate) fn pg_bool(v: ValueRef<'_>) -> Option<i64> {
     match v {
         ValueRef::Null => None,
         ValueRef::Integer(n) => Some(i64::from(n != 0)),

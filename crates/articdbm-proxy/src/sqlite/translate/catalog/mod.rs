@@ -1,8 +1,9 @@
 //! PostgreSQL catalog emulation installed on each SQLite connection: the SQL functions
-//! ([`functions`], [`arrays`]), `generate_series`, and the TEMP views of `pg_catalog` and
+//! ([`functions`], [`arrays`], the checked division and casts of [`checked`]), `generate_series`, and the TEMP views of `pg_catalog` and
 //! `information_schema` ([`views`]) with the rows of the fixed catalogs.
 
 pub(crate) mod arrays;
+pub(crate) mod checked;
 pub mod functions;
 pub mod settings;
 pub(crate) mod views;
@@ -35,6 +36,7 @@ const DATABASE_OID: i64 = 16384;
 /// new connection; calling it again on the same connection only re-registers the functions.
 pub fn install(conn: &Connection, cx: &InstallContext) -> Result<()> {
     functions::register(conn, cx)?;
+    checked::register(conn)?;
     arrays::register(conn)?;
     rusqlite::vtab::series::load_module(conn)?;
     let exists: bool = conn.query_row(

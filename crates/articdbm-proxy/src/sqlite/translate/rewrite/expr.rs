@@ -16,9 +16,10 @@ use super::template::{call, expr as tpl, ident, last_name, plain_args};
 enum CastTo {
     /// `CAST(x AS <sqlite type>)`.
     Sqlite(&'static str),
-    /// `pg_bool(x)`.
-    Bool,
-    /// `date(x)`.
+    /// `<function>(x)`: a checked cast of `checked` (`pg_int4`, `pg_bool_in`...), which
+    /// raises PostgreSQL's 22P02 / 22003 where SQLite's CAST would make 0 of a bad text.
+    Checked(&'static str),
+    /// `pg_date(date(x), x)`.
     Date,
     /// `pg_regclass_oid(x)`.
     RegClass,
@@ -38,10 +39,15 @@ fn cast_to(dt: &DataType) -> CastTo {
         return CastTo::Sqlite("BLOB");
     }
     match type_oid(dt) {
-        Some(16) => CastTo::Bool,
-        Some(20 | 21 | 23 | 26 | 28 | 29) => CastTo::Sqlite("INTEGER"),
-        Some(700 | 701) => CastTo::Sqlite("REAL"),
-        Some(1700 | 790) => CastTo::Sqlite("NUMERIC"),
+        Some(16) => CastTo::Checked("pg_bool_in"),
+        Some(20) => CastTo::Checked("pg_int8"),
+        Some(21) => CastTo::Checked("pg_int2"),
+        Some(23) => CastTo::Checked("pg_int4"),
+        Some(26 | 28 | 29) => CastTo::Sqlite("INTEGER"),
+        Some(700) => CastTo::Checked("pg_float4"),
+        Some(701) => CastTo::Checked("pg_float8"),
+        Some(1700) => CastTo::Checked("pg_numeric"),
+        Some(790) => CastTo::Sqlite("NUMERIC"),
         Some(18 | 19 | 25 | 1042 | 1043) => CastTo::Sqlite("TEXT"),
         Some(1082) => CastTo::Date,
         Some(2205) => CastTo::RegClass,
@@ -111,8 +117,8 @@ pub(crate) fn rewrite_cast(e: &mut Expr) -> Option<(usize, u32)> {
                 data_type: DataType::Custom(ObjectName::from(vec![ident(t)]), vec![]),
                 format: None,
             },
-            CastTo::Bool => call("pg_bool", vec![x]),
-            CastTo::Date => call("date", vec![x]),
+            CastTo::Checked(f) => call(f, vec![x]),
+            CastTo::Date => call("pg_date", vec![call("date", vec![x.clone()]), x]),
             CastTo::RegClass => call("pg_regclass_oid", vec![x]),
             CastTo::RegType => call("pg_regtype_oid", vec![x]),
             CastTo::Identity => {
@@ -325,6 +331,11 @@ pub(crate) fn rewrite_post(e: &mut Expr) -> Option<usize> {
             }
             _ => {}
         },
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Divide | BinaryOperator::Modulo,
+            right,
+        } => checked_divisor(left, right),
         Expr::BinaryOp { left, op, right } => {
             let (neg, ins) = match op {
                 BinaryOperator::PGRegexMatch => (false, false),
@@ -437,6 +448,33 @@ pub(crate) fn rewrite_post(e: &mut Expr) -> Option<usize> {
         _ => {}
     }
     None
+}
+
+/// `a / b` and `a % b`: the divisor goes through `pg_divisor`, which raises 22012 for a zero
+/// (SQLite answers NULL); a literal non-zero divisor is left alone. A cheap dividend (a
+/// column, a literal, a parameter) is passed too, so that a NULL dividend gives NULL as
+/// PostgreSQL's strict operators do.
+fn checked_divisor(left: &Expr, right: &mut Box<Expr>) {
+    let literal_nonzero = match right.as_ref() {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse::<f64>().is_ok_and(|f| f != 0.0),
+            _ => false,
+        },
+        _ => false,
+    };
+    let wrapped = matches!(right.as_ref(), Expr::Function(f) if last_name(&f.name) == "pg_divisor");
+    if literal_nonzero || wrapped {
+        return;
+    }
+    let b = std::mem::replace(right.as_mut(), Expr::Value(Value::Null.into()));
+    let mut args = vec![b];
+    if matches!(
+        left,
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Value(_)
+    ) {
+        args.push(left.clone());
+    }
+    **right = call("pg_divisor", args);
 }
 
 fn standard_op(op: &str) -> Option<BinaryOperator> {

@@ -14,6 +14,38 @@ use super::expr::type_oid;
 use super::template::{ident, last_name, plain_args};
 
 const BOOL: u32 = 16;
+const TIMESTAMPTZ: u32 = 1184;
+const VOID: u32 = 2278;
+
+/// An integer literal in int4's range (PostgreSQL types such a literal `integer`).
+fn is_int4_literal(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => {
+            matches!(&v.value, Value::Number(n, _) if n.parse::<i32>().is_ok())
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus | UnaryOperator::Plus,
+            expr,
+        } => is_int4_literal(expr),
+        _ => false,
+    }
+}
+
+/// `current_timestamp` in a select list: PostgreSQL's `timestamptz` with microseconds, as
+/// `now()` gives (SQLite's own has whole seconds and no offset).
+fn current_timestamp_as_now(e: &mut Expr) {
+    if let Expr::Function(f) = e
+        && matches!(f.args, FunctionArguments::None)
+        && last_name(&f.name) == "current_timestamp"
+    {
+        f.name = sqlparser::ast::ObjectName::from(vec![ident("now")]);
+        f.args = FunctionArguments::List(sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![],
+            clauses: vec![],
+        });
+    }
+}
 
 /// PostgreSQL's name for an expression column (`FigureColname`).
 fn figure(e: &Expr) -> String {
@@ -189,6 +221,19 @@ pub(crate) fn hint(e: &Expr, from: &[TableWithJoins]) -> Option<u32> {
                     _ => 1009,
                 }),
                 "min" | "max" | "coalesce" => args.first().and_then(|a| hint(a, from)),
+                "now"
+                | "current_timestamp"
+                | "statement_timestamp"
+                | "transaction_timestamp"
+                | "clock_timestamp" => Some(TIMESTAMPTZ),
+                "localtimestamp" => Some(1114),
+                "current_date" => Some(1082),
+                "pg_sleep" => Some(VOID),
+                "generate_series" => Some(if args.iter().all(is_int4_literal) {
+                    23
+                } else {
+                    20
+                }),
                 _ => None,
             }
         }
@@ -252,7 +297,8 @@ pub(crate) fn name_outputs(q: &mut Query) -> Vec<Option<u32>> {
                 reg_to_name(e);
                 if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
                     let name = figure(e);
-                    let expr = e.clone();
+                    let mut expr = e.clone();
+                    current_timestamp_as_now(&mut expr);
                     *item = SelectItem::ExprWithAlias {
                         expr,
                         alias: sqlparser::ast::Ident::with_quote('"', name),
@@ -262,6 +308,7 @@ pub(crate) fn name_outputs(q: &mut Query) -> Vec<Option<u32>> {
             SelectItem::ExprWithAlias { expr, .. } => {
                 hints.push(hint(expr, &from));
                 reg_to_name(expr);
+                current_timestamp_as_now(expr);
             }
             _ => return vec![],
         }

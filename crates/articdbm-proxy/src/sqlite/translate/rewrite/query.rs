@@ -252,8 +252,16 @@ pub(crate) fn rewrite_table_factor(t: &mut TableFactor) {
     }
 }
 
-/// The set-returning call in a select item: `(array expression, is_subscripts)`.
-fn srf_of(e: &Expr) -> Option<(Expr, bool)> {
+/// A set-returning call in a select item.
+enum Srf {
+    /// `unnest(array)` or `generate_subscripts(array, dim)` (`subscripts`).
+    Array { array: Box<Expr>, subscripts: bool },
+    /// `generate_series(start, stop [, step])` over integers.
+    Series(Vec<Expr>),
+}
+
+/// The set-returning call in a select item.
+fn srf_of(e: &Expr) -> Option<Srf> {
     let inner = match e {
         Expr::Cast { expr, .. } => expr.as_ref(),
         other => other,
@@ -263,37 +271,60 @@ fn srf_of(e: &Expr) -> Option<(Expr, bool)> {
     };
     let args = plain_args(f)?;
     match (last_name(&f.name).as_str(), args.as_slice()) {
-        ("unnest", [a]) => Some((a.clone(), false)),
-        ("generate_subscripts", [a, _]) => Some((a.clone(), true)),
+        ("unnest", [a]) => Some(Srf::Array {
+            array: Box::new(a.clone()),
+            subscripts: false,
+        }),
+        ("generate_subscripts", [a, _]) => Some(Srf::Array {
+            array: Box::new(a.clone()),
+            subscripts: true,
+        }),
+        ("generate_series", [_, _] | [_, _, _]) => Some(Srf::Series(args)),
         _ => None,
     }
 }
 
-/// Set-returning functions in the select list become `json_each` joins (pre-order).
+/// Set-returning functions in the select list become joins (pre-order): arrays with
+/// `json_each`, `generate_series` with SQLite's table-valued `generate_series`; a second one
+/// lines up with the first by position, as PostgreSQL runs them in lockstep.
 pub(crate) fn rewrite_select_srfs(s: &mut Select) {
     let mut arrays: Vec<String> = Vec::new();
-    let mut exprs: Vec<Expr> = Vec::new();
+    // The joined sources: `(json_each's argument or series arguments, is_series)`.
+    let mut sources: Vec<(Vec<Expr>, bool)> = Vec::new();
     for item in &mut s.projection {
         let e = match item {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
             _ => continue,
         };
-        let Some((arr, subscripts)) = srf_of(e) else {
+        let Some(srf) = srf_of(e) else {
             continue;
         };
-        let key = arr.to_string();
-        let k = match arrays.iter().position(|a| *a == key) {
-            Some(k) => k,
-            None => {
-                arrays.push(key);
-                exprs.push(arr);
-                arrays.len() - 1
+        let (col, name) = match srf {
+            Srf::Array { array, subscripts } => {
+                let key = array.to_string();
+                let k = match arrays.iter().position(|a| *a == key) {
+                    Some(k) => k,
+                    None => {
+                        arrays.push(key);
+                        sources.push((vec![*array], false));
+                        sources.len() - 1
+                    }
+                };
+                if subscripts {
+                    (format!("__srf{k}.key + 1"), "generate_subscripts")
+                } else {
+                    (format!("__srf{k}.value"), "unnest")
+                }
             }
-        };
-        let col = if subscripts {
-            format!("__srf{k}.key + 1")
-        } else {
-            format!("__srf{k}.value")
+            Srf::Series(args) => {
+                // Series are never shared: keep the array positions distinct from them.
+                arrays.push(String::new());
+                sources.push((args, true));
+                (
+                    format!("__srf{}.value", sources.len() - 1),
+                    "generate_series",
+                )
+            }
         };
         let Some(replacement) = template::expr(&col, &[]) else {
             continue;
@@ -304,11 +335,6 @@ pub(crate) fn rewrite_select_srfs(s: &mut Select) {
         }
         if let SelectItem::UnnamedExpr(_) = item {
             // keep PostgreSQL's column name (the function's) for the client
-            let name = if subscripts {
-                "generate_subscripts"
-            } else {
-                "unnest"
-            };
             if let SelectItem::UnnamedExpr(e) = std::mem::replace(
                 item,
                 SelectItem::Wildcard(sqlparser::ast::WildcardAdditionalOptions::default()),
@@ -320,15 +346,21 @@ pub(crate) fn rewrite_select_srfs(s: &mut Select) {
             }
         }
     }
-    for (k, arr) in exprs.into_iter().enumerate() {
+    for (k, (args, series)) in sources.into_iter().enumerate() {
+        let source = if series {
+            format!(
+                "(SELECT value, row_number() OVER () - 1 AS key FROM \"generate_series\"({}))",
+                placeholders(args.len())
+            )
+        } else {
+            "json_each(pg_array_json(__1))".to_owned()
+        };
         let join = if k == 0 {
-            template::join("JOIN json_each(pg_array_json(__1)) AS __srf0", &[arr])
+            template::join(&format!("JOIN {source} AS __srf0"), &args)
         } else {
             template::join(
-                &format!(
-                    "LEFT JOIN json_each(pg_array_json(__1)) AS __srf{k} ON __srf{k}.key = __srf0.key"
-                ),
-                &[arr],
+                &format!("LEFT JOIN {source} AS __srf{k} ON __srf{k}.key = __srf0.key"),
+                &args,
             )
         };
         let Some(join) = join else { continue };

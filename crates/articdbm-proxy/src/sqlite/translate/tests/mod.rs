@@ -227,7 +227,7 @@ fn sqlalchemy_reflection() {
     assert_eq!(
         cols.col("format_type"),
         [
-            "bigint",
+            "integer",
             "character varying(50)",
             "character varying(200)",
             "boolean",
@@ -439,7 +439,11 @@ fn parameters_casts_and_hints() {
     let s = one("SELECT * FROM t WHERE a = $2::INTEGER AND b = $1 AND c = $2");
     assert_eq!(s.param_count, 2);
     assert_eq!(s.param_types, vec![None, Some(23)]);
-    assert!(s.sql.contains("CAST(?2 AS INTEGER)") && s.sql.contains("b = ?1"));
+    assert!(
+        s.sql.contains("pg_int4(?2)") && s.sql.contains("b = ?1"),
+        "{}",
+        s.sql
+    );
     let s = one("SELECT x::text, count(*), 1 = 1, '1'::boolean FROM t GROUP BY x");
     assert_eq!(s.column_types, vec![Some(25), Some(20), Some(16), Some(16)]);
     let c = db();
@@ -458,6 +462,40 @@ fn parameters_casts_and_hints() {
             text("3")
         ]
     );
+}
+
+#[test]
+fn checked_division_casts_and_select_list_series() {
+    let s = one("SELECT a / b, a % 2, 1.0 / (a + 1) FROM t");
+    assert!(s.sql.contains("a / pg_divisor(b, a)"), "{}", s.sql);
+    assert!(s.sql.contains("a % 2"), "{}", s.sql);
+    assert!(
+        s.sql.contains("1.0 / pg_divisor((a + 1), 1.0)"),
+        "{}",
+        s.sql
+    );
+    let c = db();
+    let err = |sql: &str| {
+        let t = pg(sql).expect("translates");
+        let e = c
+            .query_row(&t.statements[0].sql, [], |r| r.get::<_, Value>(0))
+            .expect_err(sql);
+        crate::sqlite::SqliteError::from(e).sqlstate()
+    };
+    assert_eq!(err("SELECT 1/0"), "22012");
+    assert_eq!(err("SELECT 'abc'::int"), "22P02");
+    assert_eq!(err("SELECT CAST('1e3' AS bigint)"), "22P02");
+    assert_eq!(err("SELECT 70000::int2"), "22003");
+    assert_eq!(err("SELECT 'soon'::date"), "22007");
+    let r = run(&c, "SELECT generate_series(1, 3) AS n, 'x' AS k", &[]);
+    assert_eq!(r.col("n"), [1, 2, 3].map(Value::Integer));
+    assert_eq!(one("SELECT generate_series(1, 3)").column_types, [Some(23)]);
+    assert_eq!(
+        one("SELECT now(), current_timestamp").column_types,
+        [Some(1184), Some(1184)]
+    );
+    let r = run(&c, "SELECT NULL / 0 AS q", &[]);
+    assert_eq!(r.rows[0][0], Value::Null);
 }
 
 #[test]
