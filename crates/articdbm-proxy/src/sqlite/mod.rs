@@ -47,6 +47,7 @@
 mod database;
 mod error;
 mod open;
+mod private_files;
 mod session;
 pub mod translate;
 mod txcontrol;
