@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod listener;
 pub mod mysql;
 mod pg;
+mod reload_diff;
 pub mod runtime;
 pub mod shutdown;
 pub mod sqlite;
