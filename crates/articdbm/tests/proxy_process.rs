@@ -155,3 +155,54 @@ fn sighup_reload_says_what_changed_applies_logging_and_logs_failures() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     assert_eq!(proxy.stderr().lines().count(), lines, "{}", proxy.stderr());
 }
+
+#[test]
+fn one_log_line_per_backend_connection_failure_and_no_address_for_the_client() {
+    let dir = scratch("backend-down");
+    let verifier = articdbm_wire_pg::auth::ScramVerifier::generate("pw", 4096).to_string();
+    let file = write(
+        &dir.join("c.toml"),
+        &format!(
+            "[proxy]\npg_listen = \"127.0.0.1:0\"\nmysql_listen = \"\"\n\n\
+             [pool]\nwarmup_ratio = 0.0\n\n[users.u]\npassword = \"{verifier}\"\n\n\
+             [databases.gone]\nhost = \"127.0.0.1\"\nport = 1\ndbname = \"test\"\n"
+        ),
+    );
+    let proxy = Running::start(&["-c", &file], &[]);
+    let port = proxy.pg_port();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let message = runtime.block_on(async {
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host("127.0.0.1")
+            .port(port)
+            .user("u")
+            .password("pw")
+            .dbname("gone");
+        let error = match config.connect(tokio_postgres::NoTls).await {
+            Err(e) => e,
+            Ok((client, connection)) => {
+                tokio::spawn(connection);
+                client.simple_query("SELECT 1").await.expect_err("gone")
+            }
+        };
+        error
+            .as_db_error()
+            .map(|e| e.message().to_owned())
+            .unwrap_or_else(|| panic!("not a database error: {error:?}"))
+    });
+    assert!(
+        message.contains("\"gone\"") && !message.contains("127.0.0.1"),
+        "{message}"
+    );
+    proxy.wait_for(
+        |_, err| err.contains("127.0.0.1:1"),
+        "the failure in the log",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let err = proxy.stderr();
+    assert_eq!(err.matches("127.0.0.1:1:").count(), 1, "{err}");
+}
