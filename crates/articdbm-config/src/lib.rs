@@ -9,7 +9,7 @@
 //! )
 //! .expect("valid");
 //! assert_eq!(config.pool.size, 50);
-//! assert_eq!(config.proxy.pg_listen.port(), 7432);
+//! assert_eq!(config.proxy.pg_listen.map(|a| a.port()), Some(7432));
 //! ```
 //!
 //! Every key, default and environment name is listed in `docs/CONFIG.md`. Besides the
@@ -24,13 +24,16 @@ mod database;
 mod env;
 mod error;
 mod keypath;
+mod listen;
 mod loader;
 mod logging;
 mod pool;
 mod proxy;
 mod secret;
+mod show;
 mod spans;
 mod tls;
+mod tls_files;
 mod user;
 mod validate;
 
@@ -45,10 +48,12 @@ pub use database::{
 };
 pub use env::{ENV_PREFIX, Env, GALERA_MODE_VAR};
 pub use error::{ConfigError, Location, Problem};
+pub use listen::{LISTEN_FORM, parse_listen};
 pub use loader::{load, load_str, validate_file};
 pub use logging::{LogFormat, LoggingSection};
 pub use pool::{PoolMode, PoolOverrides, PoolSettings};
 pub use proxy::{MAX_CLIENT_MESSAGE_BYTES, MIN_CLIENT_MESSAGE_BYTES, ProxySection};
 pub use secret::Secret;
+pub use show::MASK;
 pub use tls::{TlsMode, TlsSection, TlsVersion};
 pub use user::{UserConfig, mysql_verifier_kind, verifier_kind};

@@ -102,7 +102,7 @@ fn load_text(source_name: &str, text: &str, env: &Env) -> Result<Config, ConfigE
             }),
         }
         resolve_secrets(&mut config, env, &mut issues);
-        check_tls_files(&config, &mut issues);
+        crate::tls_files::check(&config, &mut issues);
         // 4. Semantic rules, except where a key was already rejected.
         issues.extend(
             validate::issues(&config)
@@ -293,26 +293,6 @@ fn resolve_secrets(config: &mut Config, env: &Env, issues: &mut Vec<Issue>) {
                 }),
             },
             _ => {}
-        }
-    }
-}
-
-/// Checks that the configured TLS certificate and key are readable files.
-fn check_tls_files(config: &Config, issues: &mut Vec<Issue>) {
-    for (key, file) in [("cert", &config.tls.cert), ("key", &config.tls.key)] {
-        let Some(file) = file else { continue };
-        let problem = match fs::metadata(file) {
-            Err(e) => Some(format!("cannot read `{}`: {e}", file.display())),
-            Ok(meta) if !meta.is_file() => Some(format!("`{}` is not a file", file.display())),
-            Ok(_) => fs::File::open(file)
-                .err()
-                .map(|e| format!("cannot read `{}`: {e}", file.display())),
-        };
-        if let Some(message) = problem {
-            issues.push(Issue {
-                path: vec!["tls".to_owned(), key.to_owned()],
-                message,
-            });
         }
     }
 }

@@ -15,11 +15,13 @@ pub const MAX_CLIENT_MESSAGE_BYTES: u32 = 1 << 30;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ProxySection {
-    /// Address the PostgreSQL front end listens on. Default `127.0.0.1:6432`.
-    pub pg_listen: SocketAddr,
+    /// Address the PostgreSQL front end listens on; `None` (written `""` in the file or the
+    /// environment) disables it, for a MySQL-only proxy. Default `127.0.0.1:6432`.
+    #[serde(with = "crate::listen::optional_listen")]
+    pub pg_listen: Option<SocketAddr>,
     /// Address the MySQL/MariaDB front end listens on; `None` (written `""` in the file or
     /// the environment) disables it. Default `127.0.0.1:6033`.
-    #[serde(with = "optional_listen")]
+    #[serde(with = "crate::listen::optional_listen")]
     pub mysql_listen: Option<SocketAddr>,
     /// Most client connections open at once; further connections are refused. Must be at
     /// least 1. Default `10000`.
@@ -51,7 +53,7 @@ pub struct ProxySection {
 impl Default for ProxySection {
     fn default() -> Self {
         Self {
-            pg_listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6432),
+            pg_listen: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6432)),
             mysql_listen: Some(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 6033)),
             max_client_connections: 10_000,
             shutdown_grace_secs: 30,
@@ -85,38 +87,4 @@ impl ProxySection {
 /// `Some(Duration)` for a non-zero number of seconds, `None` for `0` ("never"/"off").
 pub(crate) fn nonzero_secs(secs: u64) -> Option<Duration> {
     (secs != 0).then(|| Duration::from_secs(secs))
-}
-
-/// `proxy.mysql_listen` in the file: an `"ip:port"` string, or `""` for "disabled" (`None`).
-mod optional_listen {
-    use std::net::SocketAddr;
-
-    use serde::de::{Error, Unexpected};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(
-        addr: &Option<SocketAddr>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match addr {
-            Some(addr) => serializer.collect_str(addr),
-            None => serializer.serialize_str(""),
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<SocketAddr>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        text.parse().map(Some).map_err(|_| {
-            D::Error::invalid_value(
-                Unexpected::Str(text),
-                &"an \"ip:port\" address, or \"\" to disable the listener",
-            )
-        })
-    }
 }

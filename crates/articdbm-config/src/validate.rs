@@ -143,8 +143,14 @@ fn check_proxy(config: &Config, out: &mut Vec<Issue>) {
             ),
         ));
     }
+    if proxy.pg_listen.is_none() && proxy.mysql_listen.is_none() {
+        out.push(Issue::new(
+            &["proxy", "pg_listen"],
+            "both listeners are disabled (pg_listen and mysql_listen are \"\"); set at least one",
+        ));
+    }
     if let Some(mysql) = proxy.mysql_listen
-        && mysql == proxy.pg_listen
+        && Some(mysql) == proxy.pg_listen
         && mysql.port() != 0
     {
         out.push(Issue::new(

@@ -25,7 +25,7 @@ fn documented_default_values() {
     let c = Config::default();
     assert_eq!(c.data_dir.to_str(), Some("./articdbm-data"));
     let listen: SocketAddr = "127.0.0.1:6432".parse().expect("addr");
-    assert_eq!(c.proxy.pg_listen, listen);
+    assert_eq!(c.proxy.pg_listen, Some(listen));
     assert_eq!(c.proxy.max_client_connections, 10_000);
     assert_eq!(c.proxy.shutdown_grace(), Duration::from_secs(30));
     assert_eq!(c.proxy.auth_timeout(), Duration::from_secs(10));

@@ -37,7 +37,7 @@ fn section_keys() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let listen: SocketAddr = "0.0.0.0:7432".parse().expect("addr");
-    assert_eq!(config.proxy.pg_listen, listen);
+    assert_eq!(config.proxy.pg_listen, Some(listen));
     assert!(!config.proxy.tcp_keepalive);
     assert_eq!(config.pool.size, 50);
     assert_eq!(config.pool.warmup_ratio, 0.5);

@@ -68,6 +68,33 @@ impl PoolError {
         }
     }
 
+    /// What a client is told about this failure for its database `database` (the name the
+    /// client uses): never a backend's address, its login error or anything else about the
+    /// server behind it. The detail is in the log (the pool logs each failed connection).
+    pub fn client_message(&self, database: &str) -> String {
+        match self {
+            PoolError::Timeout(wait) => format!(
+                "timed out after {}s waiting for a server connection for database \"{database}\"",
+                wait.as_secs()
+            ),
+            PoolError::Closed | PoolError::Parameter { .. } => self.to_string(),
+            // Galera's "node not ready" (no usable node): nothing about the server in it.
+            PoolError::Backend(BackendError::MySql {
+                sqlstate, message, ..
+            }) if sqlstate == "08S01" => message.clone(),
+            PoolError::Backend(BackendError::Rejected { .. } | BackendError::MySql { .. }) => {
+                format!(
+                    "database \"{database}\" is not available: its server refused the proxy's \
+                     login (details in the proxy's log)"
+                )
+            }
+            PoolError::Backend(_) => format!(
+                "database \"{database}\" is not available: could not connect to its server \
+                 (details in the proxy's log)"
+            ),
+        }
+    }
+
     /// Whether the client's session must end (FATAL) rather than see an error and go on.
     pub fn ends_session(&self) -> bool {
         matches!(self, PoolError::Parameter { .. })

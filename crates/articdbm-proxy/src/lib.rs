@@ -12,6 +12,7 @@ pub mod listener;
 mod login_decoy;
 pub mod mysql;
 mod pg;
+mod reload_diff;
 pub mod runtime;
 pub mod shutdown;
 pub mod sqlite;

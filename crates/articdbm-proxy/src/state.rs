@@ -26,6 +26,10 @@ type SqliteMap = HashMap<String, Result<Arc<SqliteDatabase>, String>>;
 /// Produces a fresh configuration for a reload (re-reads the file and the environment).
 pub type ConfigSource = Box<dyn Fn() -> Result<Config, String> + Send + Sync>;
 
+/// Called with the new configuration after every successful reload (e.g. the binary's
+/// logging, which the proxy library does not own).
+pub type ReloadHook = Box<dyn Fn(&Config) + Send + Sync>;
+
 /// Process-lifetime counters (atomics only; read by the admin console and metrics).
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -63,6 +67,7 @@ pub struct LiveState {
     pub inspector: Arc<dyn StatementInspector>,
     pub counters: Counters,
     sqlite: Mutex<SqliteMap>,
+    reload_hooks: Mutex<Vec<ReloadHook>>,
     clients: Mutex<HashMap<u64, ClientInfo>>,
     per_user: Mutex<HashMap<String, u32>>,
     open_connections: AtomicUsize,
@@ -120,6 +125,7 @@ impl LiveState {
             inspector,
             counters: Counters::default(),
             sqlite: Mutex::new(sqlite),
+            reload_hooks: Mutex::new(Vec::new()),
             clients: Mutex::new(HashMap::new()),
             per_user: Mutex::new(HashMap::new()),
             open_connections: AtomicUsize::new(0),
@@ -139,13 +145,27 @@ impl LiveState {
 
     /// Re-reads the configuration and swaps it in. Pools whose backend or settings changed are
     /// closed (their clients finish on the old connections); unchanged pools and every client
-    /// connection survive. On error nothing changes.
+    /// connection survive. On error nothing changes. Success (with what changed) and failure
+    /// (with why) are both logged here, whoever asked (SIGHUP or the admin `RELOAD`).
     pub fn reload(&self) -> Result<(), String> {
-        let Some(source) = &self.source else {
-            return Err("this proxy was started without a configuration source".into());
+        let outcome = match &self.source {
+            None => Err("this proxy was started without a configuration source".to_owned()),
+            Some(source) => {
+                source().and_then(|config| self.apply(config).map_err(|e| e.to_string()))
+            }
         };
-        let config = source()?;
-        self.apply(config).map_err(|e| e.to_string())
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "reload failed, configuration unchanged");
+        }
+        outcome
+    }
+
+    /// Registers `hook`, run with the new configuration after every successful reload.
+    pub fn on_reload(&self, hook: ReloadHook) {
+        self.reload_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(hook);
     }
 
     /// Puts a new configuration into service (see [`LiveState::reload`]). SQLite databases
@@ -163,8 +183,20 @@ impl LiveState {
                 reason: reason.clone(),
             });
         }
-        if next.config.proxy.pg_listen != self.runtime.load().config.proxy.pg_listen {
-            tracing::warn!("proxy.pg_listen changed: the new address takes effect on restart");
+        let current = self.runtime.load_full();
+        let changes = crate::reload_diff::ConfigChanges::between(&current.config, &next.config);
+        let (was, now) = (&current.config.proxy, &next.config.proxy);
+        for (key, changed) in [
+            ("proxy.pg_listen", was.pg_listen != now.pg_listen),
+            ("proxy.mysql_listen", was.mysql_listen != now.mysql_listen),
+            (
+                "proxy.worker_threads",
+                was.worker_threads != now.worker_threads,
+            ),
+        ] {
+            if changed {
+                tracing::warn!("{key} changed: the new value takes effect on restart");
+            }
         }
         self.pools
             .retain(|key, pool| match next.route(&key.database, &key.user) {
@@ -182,7 +214,16 @@ impl LiveState {
         *self.sqlite.lock().unwrap_or_else(|p| p.into_inner()) = sqlite;
         self.runtime.store(Arc::new(next));
         self.counters.reloads.fetch_add(1, Ordering::Relaxed);
-        tracing::info!("configuration reloaded");
+        tracing::info!("configuration reloaded: {changes}");
+        let applied = self.runtime.load_full();
+        for hook in self
+            .reload_hooks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            hook(&applied.config);
+        }
         Ok(())
     }
 
@@ -241,6 +282,14 @@ impl LiveState {
         Some(ConnectionSlot {
             state: Arc::clone(self),
         })
+    }
+
+    /// Counts a client refused after it connected (too many connections for its role, no
+    /// permission for the database, no such database): `clients_rejected`.
+    pub fn count_rejected(&self) {
+        self.counters
+            .clients_rejected
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn open_connections(&self) -> usize {

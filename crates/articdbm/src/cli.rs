@@ -17,7 +17,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the proxy (PostgreSQL wire protocol).
+    /// Run the proxy: PostgreSQL clients on `proxy.pg_listen` (default 127.0.0.1:6432),
+    /// MySQL/MariaDB clients on `proxy.mysql_listen` (default 127.0.0.1:6033).
     Proxy(ProxyArgs),
     /// Configuration tools.
     Config {
@@ -31,17 +32,88 @@ pub enum Command {
     Version,
 }
 
+/// `articdbm proxy`: serves PostgreSQL and MySQL/MariaDB clients.
 #[derive(Debug, Args)]
 pub struct ProxyArgs {
     /// Configuration file (TOML). Without one, a quick-start setup in `data_dir` is used.
     #[arg(long, short, env = "ARTICDBM_CONFIG")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// Command-line settings that override the file and the environment: each sets the key its
+/// `ARTICDBM_*` variable sets.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Overrides {
+    /// PostgreSQL listen address, "ip:port" or "localhost:port" ("" disables it); sets
+    /// proxy.pg_listen like ARTICDBM_PROXY__PG_LISTEN.
+    #[arg(long, value_name = "ADDR")]
+    pub pg_listen: Option<String>,
+    /// MySQL/MariaDB listen address, "ip:port" or "localhost:port" ("" disables it); sets
+    /// proxy.mysql_listen like ARTICDBM_PROXY__MYSQL_LISTEN.
+    #[arg(long, value_name = "ADDR")]
+    pub mysql_listen: Option<String>,
+    /// Directory for the proxy's state (quick-start setup, SQLite files); sets data_dir like
+    /// ARTICDBM_DATA_DIR.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Overrides {
+    /// The process environment with these settings laid over it (a flag wins over its
+    /// variable).
+    pub fn env(&self) -> articdbm_config::Env {
+        let mut env = articdbm_config::Env::from_process();
+        if let Some(addr) = &self.pg_listen {
+            env.set("ARTICDBM_PROXY__PG_LISTEN", addr.as_str());
+        }
+        if let Some(addr) = &self.mysql_listen {
+            env.set("ARTICDBM_PROXY__MYSQL_LISTEN", addr.as_str());
+        }
+        if let Some(dir) = &self.data_dir {
+            env.set("ARTICDBM_DATA_DIR", dir.to_string_lossy());
+        }
+        env
+    }
+
+    /// `message` with "from env VAR" said as "from --flag" for each variable a flag set.
+    pub fn name_flags(&self, message: &str) -> String {
+        let mut message = message.to_owned();
+        for (given, var, flag) in [
+            (
+                self.pg_listen.is_some(),
+                "ARTICDBM_PROXY__PG_LISTEN",
+                "--pg-listen",
+            ),
+            (
+                self.mysql_listen.is_some(),
+                "ARTICDBM_PROXY__MYSQL_LISTEN",
+                "--mysql-listen",
+            ),
+            (self.data_dir.is_some(), "ARTICDBM_DATA_DIR", "--data-dir"),
+        ] {
+            if given {
+                message = message.replace(&format!("from env {var})"), &format!("from {flag})"));
+            }
+        }
+        message
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigAction {
-    /// Validate a configuration file (with the current environment) and report every problem.
+    /// Validate a configuration file (with the current environment) and report every problem,
+    /// loading the TLS certificate and key as the proxy does at start.
     Validate { file: PathBuf },
+    /// Print the effective configuration (the file, or the quick-start setup without one,
+    /// after environment overrides and defaults) as TOML, with password verifiers masked.
+    Show {
+        /// Configuration file; default: $ARTICDBM_CONFIG, else the quick-start file in
+        /// data_dir if it exists, else the built-in defaults.
+        #[arg(env = "ARTICDBM_CONFIG")]
+        file: Option<PathBuf>,
+    },
 }
 
 /// `articdbm hash-password --method`.

@@ -2,7 +2,9 @@
 //! are 0 success, 1 runtime failure, 2 invalid configuration or usage.
 #![forbid(unsafe_code)]
 
+mod banner;
 mod cli;
+mod config_cmd;
 mod hash_password;
 mod logging;
 mod proxy_cmd;
@@ -16,17 +18,9 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Proxy(args) => proxy_cmd::run(args),
-        cli::Command::Config {
-            action: cli::ConfigAction::Validate { file },
-        } => match articdbm_config::validate_file(&file) {
-            Ok(_) => {
-                println!("{}: configuration is valid", file.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("{}: invalid configuration\n{e}", file.display());
-                ExitCode::from(2)
-            }
+        cli::Command::Config { action } => match action {
+            cli::ConfigAction::Validate { file } => config_cmd::validate(&file),
+            cli::ConfigAction::Show { file } => config_cmd::show(file),
         },
         cli::Command::HashPassword(args) => hash_password::run(args),
         cli::Command::Version => {

@@ -1,25 +1,28 @@
 //! `articdbm proxy`: load and validate the configuration, bind, print how to connect, then serve
 //! until SIGTERM/SIGINT (graceful drain) with SIGHUP reloading the configuration.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use articdbm_config::{Config, DatabaseKind, Env};
+use articdbm_config::{Config, Env};
 use articdbm_proxy::{AllowAll, LiveState, RuntimeConfig, ShutdownTrigger};
+use tokio::net::TcpListener;
 
-use crate::cli::ProxyArgs;
+use crate::cli::{Overrides, ProxyArgs};
 
 pub fn run(args: ProxyArgs) -> ExitCode {
-    let (path, config) = match load(args.config) {
+    let env = args.overrides.env();
+    let (path, config) = match load(args.config, &env) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("{e:#}");
+            eprintln!("{}", args.overrides.name_flags(&format!("{e:#}")));
             return ExitCode::from(2);
         }
     };
-    crate::logging::init(&config.logging);
+    let log = crate::logging::init(&config.logging);
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if config.proxy.worker_threads > 0 {
         builder.worker_threads(config.proxy.worker_threads as usize);
@@ -27,43 +30,70 @@ pub fn run(args: ProxyArgs) -> ExitCode {
     let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cannot start the async runtime: {e}");
+            tracing::error!(error = %e, "cannot start the async runtime");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(path, config)) {
+    match runtime.block_on(serve(path, config, args.overrides, log)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e:#}");
+            // After logging is set up, errors are log lines (JSON in JSON mode), never
+            // plain text mixed into them.
+            tracing::error!("{e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn load(explicit: Option<PathBuf>) -> anyhow::Result<(PathBuf, Config)> {
-    let env = Env::from_process();
+/// The configuration file to use (the given one, else the quick-start file, created on first
+/// use) and the configuration loaded from it with `env`.
+pub fn load(explicit: Option<PathBuf>, env: &Env) -> anyhow::Result<(PathBuf, Config)> {
     let path = match explicit {
         Some(p) => p,
         None => {
-            let defaults = articdbm_config::load(None, &env)
-                .map_err(|e| anyhow::anyhow!("invalid configuration\n{e}"))?;
+            let defaults = articdbm_config::load(None, env).map_err(|e| anyhow::anyhow!("{e}"))?;
             crate::quickstart::ensure(&defaults.data_dir)?
         }
     };
-    let config = articdbm_config::load(Some(&path), &env)
-        .map_err(|e| anyhow::anyhow!("{}: invalid configuration\n{e}", path.display()))?;
+    // The error names the file (and every problem's key and line) itself.
+    let config = articdbm_config::load(Some(&path), env).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((path, config))
 }
 
-async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
-    let listen = config.proxy.pg_listen;
+/// Binds `addr` for the listener configured at `key`; logs the port the system chose when the
+/// configuration asked for port 0.
+async fn bind(addr: Option<SocketAddr>, key: &str) -> anyhow::Result<Option<TcpListener>> {
+    let Some(addr) = addr else {
+        tracing::info!("{key} is \"\": that listener is not opened");
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({key})"))?;
+    let local = listener.local_addr()?;
+    if addr.port() == 0 {
+        tracing::info!(%local, "{key} asks for port 0: the system chose port {}", local.port());
+    }
+    Ok(Some(listener))
+}
+
+async fn serve(
+    path: PathBuf,
+    config: Config,
+    overrides: Overrides,
+    log: crate::logging::LogHandle,
+) -> anyhow::Result<()> {
+    let pg_listen = config.proxy.pg_listen;
     let mysql_listen = config.proxy.mysql_listen;
     let runtime_config = RuntimeConfig::build(config).context("configuration cannot be used")?;
     let reload_path = path.clone();
     let source: articdbm_proxy::ConfigSource = Box::new(move || {
-        articdbm_config::load(Some(&reload_path), &Env::from_process()).map_err(|e| e.to_string())
+        // A fresh environment, with the command-line flags still in force.
+        let env = overrides.env();
+        articdbm_config::load(Some(&reload_path), &env).map_err(|e| e.to_string())
     });
     let state = LiveState::new(runtime_config, Some(source), Arc::new(AllowAll));
+    state.on_reload(Box::new(move |config: &Config| log.apply(&config.logging)));
     let unopened = state.sqlite_failures();
     if !unopened.is_empty() {
         let list: Vec<String> = unopened
@@ -72,61 +102,31 @@ async fn serve(path: PathBuf, config: Config) -> anyhow::Result<()> {
             .collect();
         anyhow::bail!("cannot open SQLite databases:\n{}", list.join("\n"));
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let local = listener.local_addr()?;
-    let mysql_listener = match mysql_listen {
-        Some(addr) => Some(
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} (proxy.mysql_listen)"))?,
-        ),
-        None => None,
-    };
+    let pg_listener = bind(pg_listen, "proxy.pg_listen").await?;
+    let mysql_listener = bind(mysql_listen, "proxy.mysql_listen").await?;
+    let pg_local = pg_listener
+        .as_ref()
+        .map(TcpListener::local_addr)
+        .transpose()?;
     let mysql_local = mysql_listener
         .as_ref()
-        .map(tokio::net::TcpListener::local_addr)
+        .map(TcpListener::local_addr)
         .transpose()?;
-    println!(
-        "ArticDBM {} listening for PostgreSQL clients on {local}",
-        env!("CARGO_PKG_VERSION")
+    crate::banner::print(&crate::banner::Banner {
+        path: &path,
+        config: &state.runtime().config,
+        pg: pg_local,
+        mysql: mysql_local,
+    });
+    tracing::info!(
+        pg = %pg_local.map(|a| a.to_string()).unwrap_or_default(),
+        mysql = %mysql_local.map(|a| a.to_string()).unwrap_or_default(),
+        "listening"
     );
-    if let Some(addr) = mysql_local {
-        println!("  MySQL clients on {addr}");
-    }
-    println!("  configuration: {}", path.display());
-    let user = if path.ends_with(crate::quickstart::FILE_NAME) {
-        crate::quickstart::USER
-    } else {
-        "<user>"
-    };
-    let databases = &state.runtime().config.databases;
-    let served_over = |mysql: bool| {
-        databases
-            .iter()
-            .filter(|(name, _)| name.as_str() != articdbm_config::WILDCARD)
-            .find(|(_, db)| db.kind == DatabaseKind::Sqlite || db.kind.is_mysql() == mysql)
-            .map(|(name, _)| name.clone())
-    };
-    let pg_db = served_over(false).unwrap_or_else(|| "<database>".to_owned());
-    println!(
-        "  connect:       psql \"host={} port={} user={user} dbname={pg_db}\"",
-        local.ip(),
-        local.port()
-    );
-    // A mysql command is only worth printing when some database is served over MySQL.
-    if let (Some(addr), Some(db)) = (mysql_local, served_over(true)) {
-        println!(
-            "  connect:       mysql -h {} -P {} -u {user} -p {db}",
-            addr.ip(),
-            addr.port()
-        );
-    }
     let trigger = Arc::new(ShutdownTrigger::new());
     spawn_signal_handlers(Arc::clone(&state), Arc::clone(&trigger))?;
     let listeners = articdbm_proxy::Listeners {
-        pg: Some(listener),
+        pg: pg_listener,
         mysql: mysql_listener,
     };
     articdbm_proxy::serve(listeners, state, trigger).await;
@@ -147,10 +147,8 @@ fn spawn_signal_handlers(
             if hup.recv().await.is_none() {
                 return;
             }
-            match state.reload() {
-                Ok(()) => {}
-                Err(e) => tracing::error!(error = %e, "reload failed, configuration unchanged"),
-            }
+            // `reload` logs what changed, or why nothing did.
+            let _ = state.reload();
         }
     });
     tokio::spawn(async move {

@@ -24,13 +24,18 @@ pub fn ensure(data_dir: &Path) -> anyhow::Result<PathBuf> {
     if path.exists() {
         return Ok(path);
     }
-    std::fs::create_dir_all(data_dir)
+    create_private_dir(data_dir)
         .with_context(|| format!("creating data directory {}", data_dir.display()))?;
     let password = Alphanumeric.sample_string(&mut rand::rng(), 24);
     let text = render(&password);
     write_private(&path, &text).with_context(|| format!("writing {}", path.display()))?;
     println!("Created {} with user \"admin\".", path.display());
     println!("Password for admin (shown once, store it now): {password}");
+    println!(
+        "(Lost it? Stop the proxy, delete {} and start again: a new password is printed; \
+         the data in {DATABASE}.db is kept.)",
+        path.display()
+    );
     Ok(path)
 }
 
@@ -52,6 +57,18 @@ fn render(password: &str) -> String {
          kind = \"sqlite\"\n\
          path = \"{DATABASE}.db\"\n"
     )
+}
+
+/// Creates `dir` (and missing parents) readable by this user only (0700).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
 }
 
 #[cfg(unix)]

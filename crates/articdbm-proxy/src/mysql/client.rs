@@ -155,10 +155,25 @@ async fn login(
             Some((login, destination))
         }
         Err(e) => {
+            if let LoginError::Refused { refusal, .. } = &e
+                && refused_after_login(refusal.code)
+            {
+                state.count_rejected();
+            }
             e.report(&mut stream).await;
             None
         }
     }
+}
+
+/// Refusals of an authenticated client (its database, its connection limit), counted in
+/// `clients_rejected`; failed logins count in `auth_failures` instead.
+fn refused_after_login(code: u16) -> bool {
+    // 1049 ER_BAD_DB_ERROR, 1046 ER_NO_DB_ERROR.
+    matches!(
+        code,
+        code::DB_ACCESS_DENIED | code::TOO_MANY_USER_CONNECTIONS | 1049 | 1046
+    )
 }
 
 /// A client that may proceed: what the login (or COM_CHANGE_USER) decided.

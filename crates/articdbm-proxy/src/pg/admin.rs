@@ -37,6 +37,8 @@ pub async fn run(
     key.key.write(&mut out);
     TransactionStatus::Idle.write(&mut out);
     let decoder = FrameDecoder::new(1 << 20);
+    // An extended-protocol batch was refused; its messages are dropped until Sync.
+    let mut refused_batch = false;
     loop {
         if stream.send(&out).await.is_err() {
             return;
@@ -82,19 +84,30 @@ pub async fn run(
                 render(&mut out, reply);
                 TransactionStatus::Idle.write(&mut out);
             }
+            // As a server does after an error in an extended-protocol batch: one
+            // ErrorResponse, then everything up to Sync is dropped, and Sync gets
+            // ReadyForQuery.
+            fe::SYNC => {
+                refused_batch = false;
+                TransactionStatus::Idle.write(&mut out);
+            }
             _ => {
-                write_error(
-                    &mut out,
-                    Severity::Error,
-                    sqlstate::FEATURE_NOT_SUPPORTED,
-                    "the admin console only accepts simple queries",
-                );
-                if frame.tag() == fe::SYNC {
-                    TransactionStatus::Idle.write(&mut out);
+                if !refused_batch {
+                    refuse_extended(&mut out);
+                    refused_batch = true;
                 }
             }
         }
     }
+}
+
+fn refuse_extended(out: &mut BytesMut) {
+    write_error(
+        out,
+        Severity::Error,
+        sqlstate::FEATURE_NOT_SUPPORTED,
+        "the admin console only accepts simple queries",
+    );
 }
 
 fn render(out: &mut BytesMut, reply: AdminReply) {

@@ -16,6 +16,7 @@ use super::settings_tracker::SettingsTracker;
 use super::startup::{Opening, negotiate};
 use crate::shutdown::Shutdown;
 use crate::state::{ClientInfo, LiveState};
+use crate::stream::ClientStream;
 
 pub async fn handle_client(
     tcp: TcpStream,
@@ -101,7 +102,8 @@ pub async fn handle_client(
     let Some(user) = user else { return };
     if database == runtime.config.admin.database {
         if !runtime.is_admin(&user_name) {
-            fatal(
+            refuse(
+                &state,
                 &mut stream,
                 sqlstate::INSUFFICIENT_PRIVILEGE,
                 &format!("user \"{user_name}\" is not an admin of the proxy"),
@@ -109,11 +111,22 @@ pub async fn handle_client(
             .await;
             return;
         }
+        // Admin sessions are listed by SHOW CLIENTS too; no per-user limit keeps an admin out.
+        let info = ClientInfo {
+            id: 0,
+            user: user_name,
+            database,
+            addr: peer,
+            tls: stream.is_tls(),
+            connected_at: SystemTime::now(),
+        };
+        let _client = state.register_client(info, None);
         super::admin::run(stream, buf, &state, shutdown).await;
         return;
     }
     if !user.may_use_database(&database) {
-        fatal(
+        refuse(
+            &state,
             &mut stream,
             sqlstate::INSUFFICIENT_PRIVILEGE,
             &format!("permission denied for database \"{database}\""),
@@ -125,7 +138,8 @@ pub async fn handle_client(
         .database_kind(&database)
         .is_some_and(|kind| kind.is_mysql())
     {
-        fatal(
+        refuse(
+            &state,
             &mut stream,
             sqlstate::INVALID_CATALOG,
             &format!(
@@ -151,7 +165,8 @@ pub async fn handle_client(
         return;
     }
     let Some(route) = runtime.route(&database, &user_name) else {
-        fatal(
+        refuse(
+            &state,
             &mut stream,
             sqlstate::INVALID_CATALOG,
             &format!("database \"{database}\" does not exist"),
@@ -168,7 +183,8 @@ pub async fn handle_client(
         connected_at: SystemTime::now(),
     };
     let Some(_client) = state.register_client(info, user.max_connections) else {
-        fatal(
+        refuse(
+            &state,
             &mut stream,
             sqlstate::TOO_MANY_CONNECTIONS,
             &format!("too many connections for role \"{user_name}\""),
@@ -201,6 +217,12 @@ pub async fn handle_client(
     .await;
 }
 
+/// Refuses an authenticated client (FATAL with `code`), counted in `clients_rejected`.
+async fn refuse(state: &LiveState, stream: &mut ClientStream, code: &str, message: &str) {
+    state.count_rejected();
+    fatal(stream, code, message).await;
+}
+
 /// Who logged in to an SQLite database.
 struct SqliteLogin {
     user: String,
@@ -211,7 +233,7 @@ struct SqliteLogin {
 
 /// Serves an authenticated client of an embedded SQLite database (see `pg::sqlite`).
 async fn serve_sqlite(
-    mut stream: crate::stream::ClientStream,
+    mut stream: ClientStream,
     buf: bytes::BytesMut,
     state: Arc<LiveState>,
     shutdown: Shutdown,
@@ -227,7 +249,7 @@ async fn serve_sqlite(
     let db = match state.sqlite(&database) {
         Ok(db) => db,
         Err(reason) => {
-            fatal(&mut stream, sqlstate::INVALID_CATALOG, &reason).await;
+            refuse(&state, &mut stream, sqlstate::INVALID_CATALOG, &reason).await;
             return;
         }
     };
@@ -240,7 +262,8 @@ async fn serve_sqlite(
         connected_at: SystemTime::now(),
     };
     let Some(_client) = state.register_client(info, limit) else {
-        fatal(
+        refuse(
+            &state,
             &mut stream,
             sqlstate::TOO_MANY_CONNECTIONS,
             &format!("too many connections for role \"{user}\""),

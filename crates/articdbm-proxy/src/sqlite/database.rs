@@ -86,13 +86,19 @@ impl SqliteDatabase {
         if let Some(dir) = settings.path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            super::private_files::create_dir(dir).map_err(|e| {
                 SqliteError::new(
                     ErrorClass::Other,
                     format!("cannot create {}: {e}", dir.display()),
                 )
             })?;
         }
+        super::private_files::create_file(&settings.path).map_err(|e| {
+            SqliteError::new(
+                ErrorClass::Other,
+                format!("cannot create {}: {e}", settings.path.display()),
+            )
+        })?;
         let db = Arc::new(SqliteDatabase {
             name: name.to_owned(),
             settings: settings.clone(),

@@ -48,6 +48,7 @@ mod database;
 mod error;
 mod interrupt;
 mod open;
+mod private_files;
 mod session;
 pub mod translate;
 mod txcontrol;

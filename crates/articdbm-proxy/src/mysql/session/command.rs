@@ -270,7 +270,8 @@ impl Session {
             }) => (*code, sqlstate.clone()),
             _ => (1040, "08004".to_string()),
         };
-        self.queue_error(code, &state, &e.to_string(), 1);
+        let database = self.database.as_deref().unwrap_or("(none)");
+        self.queue_error(code, &state, &e.client_message(database), 1);
         false
     }
 

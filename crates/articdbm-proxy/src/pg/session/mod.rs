@@ -150,7 +150,8 @@ impl Session {
     /// Completes the login (ParameterStatus, BackendKeyData, ReadyForQuery) and runs the loop.
     pub async fn run(mut self) {
         if let Err(e) = self.login().await {
-            super::reply::fatal(&mut self.client, e.sqlstate(), &e.to_string()).await;
+            let message = e.client_message(&self.id.database);
+            super::reply::fatal(&mut self.client, e.sqlstate(), &message).await;
             return;
         }
         self.serve().await;
@@ -519,7 +520,7 @@ impl Session {
             Ok(()) => true,
             Err(e) if e.ends_session() => self.end_with(&e),
             Err(e) => {
-                self.refuse_query(e.sqlstate(), &e.to_string());
+                self.refuse_query(e.sqlstate(), &e.client_message(&self.id.database));
                 false
             }
         }
@@ -530,7 +531,7 @@ impl Session {
             Ok(()) => true,
             Err(e) if e.ends_session() => self.end_with(&e),
             Err(e) => {
-                self.refuse_extended(e.sqlstate(), &e.to_string());
+                self.refuse_extended(e.sqlstate(), &e.client_message(&self.id.database));
                 false
             }
         }
@@ -539,7 +540,12 @@ impl Session {
     /// Queues the FATAL error that closes the session after the current message.
     fn end_with(&mut self, e: &PoolError) -> bool {
         let mut err = BytesMut::new();
-        write_error(&mut err, Severity::Fatal, e.sqlstate(), &e.to_string());
+        write_error(
+            &mut err,
+            Severity::Fatal,
+            e.sqlstate(),
+            &e.client_message(&self.id.database),
+        );
         self.ending = Some(err);
         false
     }
