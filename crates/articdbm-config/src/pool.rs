@@ -43,6 +43,13 @@ pub struct PoolSettings {
     pub health_check_interval_secs: u64,
     /// Statement used for health checks. Must not be empty. Default `"SELECT 1"`.
     pub health_check_query: String,
+    /// After a failed connect the pool stops dialling its server for this many milliseconds
+    /// (doubling at each further failure, ±25% jitter), answering checkouts at once with an
+    /// error; then one connect probes the server. Must be at least 1. Default `100`.
+    pub reconnect_backoff_min_ms: u64,
+    /// The longest pause between two connect attempts to a server that is down. At least
+    /// `reconnect_backoff_min_ms`. Default `2000`.
+    pub reconnect_backoff_max_ms: u64,
 }
 
 impl Default for PoolSettings {
@@ -60,6 +67,8 @@ impl Default for PoolSettings {
             reset_query: "DISCARD ALL".to_owned(),
             health_check_interval_secs: 10,
             health_check_query: "SELECT 1".to_owned(),
+            reconnect_backoff_min_ms: 100,
+            reconnect_backoff_max_ms: 2000,
         }
     }
 }
@@ -83,6 +92,14 @@ impl PoolSettings {
     /// `connect_timeout_secs` as a [`Duration`].
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    /// The reconnect backoff range (`reconnect_backoff_min_ms`..`reconnect_backoff_max_ms`).
+    pub fn reconnect_backoff(&self) -> (Duration, Duration) {
+        (
+            Duration::from_millis(self.reconnect_backoff_min_ms),
+            Duration::from_millis(self.reconnect_backoff_max_ms),
+        )
     }
 
     /// `health_check_interval_secs` as a [`Duration`]; `None` when `0` (disabled).
@@ -166,6 +183,12 @@ pub struct PoolOverrides {
     /// Overrides `pool.health_check_query`. Default: unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_query: Option<String>,
+    /// Overrides `pool.reconnect_backoff_min_ms`. Default: unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnect_backoff_min_ms: Option<u64>,
+    /// Overrides `pool.reconnect_backoff_max_ms`. Default: unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnect_backoff_max_ms: Option<u64>,
 }
 
 impl PoolOverrides {
@@ -196,6 +219,12 @@ impl PoolOverrides {
                 .health_check_query
                 .clone()
                 .unwrap_or_else(|| defaults.health_check_query.clone()),
+            reconnect_backoff_min_ms: self
+                .reconnect_backoff_min_ms
+                .unwrap_or(defaults.reconnect_backoff_min_ms),
+            reconnect_backoff_max_ms: self
+                .reconnect_backoff_max_ms
+                .unwrap_or(defaults.reconnect_backoff_max_ms),
         }
     }
 
@@ -214,6 +243,8 @@ impl PoolOverrides {
             "reset_query" => self.reset_query.is_some(),
             "health_check_interval_secs" => self.health_check_interval_secs.is_some(),
             "health_check_query" => self.health_check_query.is_some(),
+            "reconnect_backoff_min_ms" => self.reconnect_backoff_min_ms.is_some(),
+            "reconnect_backoff_max_ms" => self.reconnect_backoff_max_ms.is_some(),
             _ => false,
         }
     }

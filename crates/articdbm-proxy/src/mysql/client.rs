@@ -59,6 +59,13 @@ pub async fn handle_client(
     match destination {
         Destination::Server(route) => super::session::run(state, login, *route, shutdown).await,
         Destination::Sqlite(database) => {
+            let mut login = login;
+            let mut out = BytesMut::with_capacity(32);
+            let mut seq = login.ok_seq;
+            write_login_ok(&mut out, &mut seq, login.caps);
+            if login.stream.send(&out).await.is_err() {
+                return;
+            }
             super::sqlite::session::run(state, login, database, shutdown).await;
         }
     }
@@ -112,7 +119,7 @@ async fn login(
     .await
     {
         Ok(Authorized {
-            mut seq,
+            seq,
             user_name,
             schema,
             destination,
@@ -124,9 +131,6 @@ async fn login(
                     runtime.tls.is_some(),
                     runtime.config.proxy.mysql_local_infile,
                 );
-            let mut out = BytesMut::with_capacity(32);
-            write_login_ok(&mut out, &mut seq, caps);
-            stream.send(&out).await.ok()?;
             kill.set_user(&user_name);
             let login = Login {
                 stream,
@@ -139,6 +143,7 @@ async fn login(
                 kill,
                 nonce,
                 client,
+                ok_seq: seq,
             };
             Some((login, destination))
         }

@@ -32,4 +32,7 @@ pub struct Login {
     pub nonce: [u8; 20],
     /// The client's place in the client list and the user's connection count.
     pub client: ClientSlot,
+    /// The sequence id of the final OK of the login, which has not been sent yet: the session
+    /// sends it (or an ERR) once it knows a server can be had where the login needs one.
+    pub ok_seq: u8,
 }

@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod mysql;
+pub mod outage;
 pub mod pki;
 pub mod raw;
 

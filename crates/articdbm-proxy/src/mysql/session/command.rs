@@ -259,15 +259,9 @@ impl Session {
         let Err(e) = self.attach().await else {
             return true;
         };
-        let (code, state) = match &e {
-            crate::error::PoolError::Backend(crate::error::BackendError::MySql {
-                code,
-                sqlstate,
-                ..
-            }) => (*code, sqlstate.clone()),
-            _ => (1040, "08004".to_string()),
-        };
-        self.queue_error(code, &state, &e.to_string(), 1);
+        let (code, state) = e.mysql_code();
+        let state = state.to_owned();
+        self.queue_error(code, &state, &e.mysql_message(), 1);
         false
     }
 

@@ -49,6 +49,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
     let runtime = state.runtime();
     let max_packet = runtime.config.proxy.max_client_message_bytes as usize;
     drop(runtime);
+    let ok_seq = login.ok_seq;
     let mut session = Session {
         transaction_mode: pool.mode() == PoolMode::Transaction,
         decoder: PacketDecoder::new(max_packet),
@@ -78,8 +79,11 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         route,
         galera,
         read_hint: false,
+        ok_seq,
     };
-    session.serve().await;
+    if session.admit().await {
+        session.serve().await;
+    }
     session.finish();
 }
 
@@ -168,9 +172,36 @@ pub(super) struct Session {
     galera: Option<Arc<GaleraMonitor>>,
     /// The command being handled may go to a Galera reader (see `route.rs`).
     read_hint: bool,
+    /// Sequence id of the login's final OK (see [`Session::admit`]).
+    ok_seq: u8,
 }
 
 impl Session {
+    /// Ends the login, as over PostgreSQL: a session-mode client is given its server now (it
+    /// keeps it for its whole life), and a transaction-mode client needs one only while the
+    /// proxy has not yet reached this pool's server. If that server cannot be had, the login
+    /// fails with the pool's error (1429 for a server that is down); otherwise the OK goes out.
+    /// Returns whether the session goes on.
+    async fn admit(&mut self) -> bool {
+        let needs_server = !self.transaction_mode || self.pool.server_profile().is_none();
+        if needs_server && let Err(e) = self.attach().await {
+            let (code, sqlstate) = e.mysql_code();
+            let sqlstate = sqlstate.to_owned();
+            tracing::info!(user = %self.user, peer = %self.peer, error = %e, "MySQL login: no server");
+            self.send_error(code, &sqlstate, &e.mysql_message(), self.ok_seq)
+                .await;
+            return false;
+        }
+        let mut seq = self.ok_seq;
+        crate::mysql::reply::write_login_ok(&mut self.out, &mut seq, self.caps);
+        if self.client.send(&self.out).await.is_err() {
+            return false;
+        }
+        self.out.clear();
+        self.maybe_release();
+        true
+    }
+
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
