@@ -48,6 +48,13 @@ pub struct PoolSettings {
     /// `idle_in_transaction_session_timeout` (PostgreSQL) or `idle_transaction_timeout`
     /// (MariaDB) would; `0` means never. Default `0`.
     pub idle_in_transaction_timeout_secs: u64,
+    /// After a failed connect the pool stops dialling its server for this many milliseconds
+    /// (doubling at each further failure, ±25% jitter), answering checkouts at once with an
+    /// error; then one connect probes the server. Must be at least 1. Default `100`.
+    pub reconnect_backoff_min_ms: u64,
+    /// The longest pause between two connect attempts to a server that is down. At least
+    /// `reconnect_backoff_min_ms`. Default `2000`.
+    pub reconnect_backoff_max_ms: u64,
 }
 
 impl Default for PoolSettings {
@@ -66,6 +73,8 @@ impl Default for PoolSettings {
             health_check_interval_secs: 10,
             health_check_query: "SELECT 1".to_owned(),
             idle_in_transaction_timeout_secs: 0,
+            reconnect_backoff_min_ms: 100,
+            reconnect_backoff_max_ms: 2000,
         }
     }
 }
@@ -89,6 +98,14 @@ impl PoolSettings {
     /// `connect_timeout_secs` as a [`Duration`].
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_secs(self.connect_timeout_secs)
+    }
+
+    /// The reconnect backoff range (`reconnect_backoff_min_ms`..`reconnect_backoff_max_ms`).
+    pub fn reconnect_backoff(&self) -> (Duration, Duration) {
+        (
+            Duration::from_millis(self.reconnect_backoff_min_ms),
+            Duration::from_millis(self.reconnect_backoff_max_ms),
+        )
     }
 
     /// `health_check_interval_secs` as a [`Duration`]; `None` when `0` (disabled).
@@ -180,6 +197,12 @@ pub struct PoolOverrides {
     /// Overrides `pool.idle_in_transaction_timeout_secs`. Default: unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_in_transaction_timeout_secs: Option<u64>,
+    /// Overrides `pool.reconnect_backoff_min_ms`. Default: unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnect_backoff_min_ms: Option<u64>,
+    /// Overrides `pool.reconnect_backoff_max_ms`. Default: unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconnect_backoff_max_ms: Option<u64>,
 }
 
 impl PoolOverrides {
@@ -213,6 +236,12 @@ impl PoolOverrides {
             idle_in_transaction_timeout_secs: self
                 .idle_in_transaction_timeout_secs
                 .unwrap_or(defaults.idle_in_transaction_timeout_secs),
+            reconnect_backoff_min_ms: self
+                .reconnect_backoff_min_ms
+                .unwrap_or(defaults.reconnect_backoff_min_ms),
+            reconnect_backoff_max_ms: self
+                .reconnect_backoff_max_ms
+                .unwrap_or(defaults.reconnect_backoff_max_ms),
         }
     }
 
@@ -232,6 +261,8 @@ impl PoolOverrides {
             "health_check_interval_secs" => self.health_check_interval_secs.is_some(),
             "health_check_query" => self.health_check_query.is_some(),
             "idle_in_transaction_timeout_secs" => self.idle_in_transaction_timeout_secs.is_some(),
+            "reconnect_backoff_min_ms" => self.reconnect_backoff_min_ms.is_some(),
+            "reconnect_backoff_max_ms" => self.reconnect_backoff_max_ms.is_some(),
             _ => false,
         }
     }

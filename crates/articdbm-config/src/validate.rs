@@ -223,6 +223,20 @@ fn check_pool(
     if pool.health_check_query.trim().is_empty() && report("health_check_query") {
         push("health_check_query", "must not be empty".to_owned());
     }
+    if pool.reconnect_backoff_min_ms == 0 && report("reconnect_backoff_min_ms") {
+        push("reconnect_backoff_min_ms", "must be at least 1".to_owned());
+    }
+    if pool.reconnect_backoff_max_ms < pool.reconnect_backoff_min_ms {
+        let message = format!(
+            "reconnect_backoff_max_ms ({}) must not be below reconnect_backoff_min_ms ({})",
+            pool.reconnect_backoff_max_ms, pool.reconnect_backoff_min_ms
+        );
+        if report("reconnect_backoff_max_ms") {
+            push("reconnect_backoff_max_ms", message);
+        } else if report("reconnect_backoff_min_ms") {
+            push("reconnect_backoff_min_ms", message);
+        }
+    }
 }
 
 fn check_admin(config: &Config, out: &mut Vec<Issue>) {

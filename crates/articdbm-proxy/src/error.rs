@@ -49,6 +49,13 @@ pub enum PoolError {
     Closed,
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// The pool's server is down (its reconnect circuit is open): answered without dialling
+    /// it; the pool probes it in the background with backoff.
+    #[error(
+        "the database server is unavailable (down for {} s); the proxy keeps retrying",
+        down_for.as_secs()
+    )]
+    Unavailable { down_for: std::time::Duration },
     /// The server refused a run-time parameter value the client asked for at startup (an
     /// unknown TimeZone, say): the session cannot go on, as PostgreSQL would have refused the
     /// login. Carries the server's SQLSTATE and message.
@@ -64,7 +71,33 @@ impl PoolError {
             PoolError::Closed => "57P01",
             PoolError::Parameter { code, .. } => code,
             PoolError::Backend(BackendError::Rejected { .. }) => "08004",
-            PoolError::Backend(_) => "08006",
+            PoolError::Backend(_) | PoolError::Unavailable { .. } => "08006",
+        }
+    }
+
+    /// MySQL error code and SQLSTATE reported to a MySQL client for this failure: a server's
+    /// own error as it was; the pool exhausted as too many connections (1040); shutdown as
+    /// 1053; a server that cannot be reached or refused the proxy's login as MariaDB's
+    /// "Unable to connect to foreign data source" (1429), never a client-side code (2003).
+    pub fn mysql_code(&self) -> (u16, &str) {
+        match self {
+            PoolError::Backend(BackendError::MySql { code, sqlstate, .. }) => (*code, sqlstate),
+            PoolError::Timeout(_) => (1040, "08004"),
+            PoolError::Closed => (1053, "08S01"),
+            PoolError::Parameter { .. } => (1231, "42000"),
+            PoolError::Backend(_) | PoolError::Unavailable { .. } => (1429, "HY000"),
+        }
+    }
+
+    /// The ERR message for a MySQL client of `database`: [`Self::client_message`], with
+    /// MariaDB's own wording of 1429 around it.
+    pub fn mysql_message(&self, database: &str) -> String {
+        match self.mysql_code().0 {
+            1429 => format!(
+                "Unable to connect to foreign data source: {}",
+                self.client_message(database)
+            ),
+            _ => self.client_message(database),
         }
     }
 
@@ -91,6 +124,11 @@ impl PoolError {
             PoolError::Backend(_) => format!(
                 "database \"{database}\" is not available: could not connect to its server \
                  (details in the proxy's log)"
+            ),
+            PoolError::Unavailable { down_for } => format!(
+                "database \"{database}\" is not available: its server has been down for {} s \
+                 (the proxy keeps retrying; details in its log)",
+                down_for.as_secs()
             ),
         }
     }

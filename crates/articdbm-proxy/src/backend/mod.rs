@@ -1,6 +1,7 @@
 //! Backend servers: opening and authenticating connections, pooling them per (database, user),
 //! and keeping pools healthy.
 
+pub mod circuit;
 pub mod connection;
 pub mod galera;
 pub mod mysql;

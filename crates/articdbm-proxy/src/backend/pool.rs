@@ -2,7 +2,8 @@
 //! [`Connection`]). Checkout is bounded by a semaphore of `size` permits and waits at most
 //! `checkout_timeout`; the returned guard gives the connection back on `release` (resetting it
 //! off the hot path when needed) and closes it when dropped without release, because then its
-//! state is unknown.
+//! state is unknown. New connections go through the pool's reconnect [`Circuit`]: while its
+//! server is down, checkouts (queued ones included) fail at once instead of each dialling it.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,9 +13,10 @@ use std::time::Duration;
 use articdbm_config::{PoolMode, PoolSettings};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::circuit::{Admission, Circuit};
 use super::connection::Connection;
 use super::target::BackendTarget;
-use crate::error::{BackendError, PoolError};
+use crate::error::PoolError;
 
 /// Counters shown by `SHOW POOLS` / `SHOW STATS`.
 #[derive(Debug, Default)]
@@ -25,6 +27,8 @@ pub struct PoolStats {
     pub connects: AtomicU64,
     pub connect_errors: AtomicU64,
     pub closed_broken: AtomicU64,
+    /// Checkouts answered at once because the server was down (circuit open).
+    pub fail_fast: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -36,6 +40,7 @@ pub struct Pool<C: Connection> {
     permits: Arc<Semaphore>,
     closed: AtomicBool,
     profile: Mutex<Option<C::Profile>>,
+    circuit: Circuit,
     pub stats: PoolStats,
 }
 
@@ -55,6 +60,7 @@ impl<C: Connection> Pool<C> {
     /// Creates the pool and starts its warm-up and maintenance task.
     pub fn start(name: String, target: BackendTarget, settings: PoolSettings) -> Arc<Self> {
         let size = settings.size.max(1) as usize;
+        let (backoff_min, backoff_max) = settings.reconnect_backoff();
         let pool = Arc::new(Pool {
             name,
             target,
@@ -63,6 +69,7 @@ impl<C: Connection> Pool<C> {
             permits: Arc::new(Semaphore::new(size)),
             closed: AtomicBool::new(false),
             profile: Mutex::new(None),
+            circuit: Circuit::new(backoff_min, backoff_max),
             stats: PoolStats::default(),
         });
         tokio::spawn(maintain(Arc::downgrade(&pool)));
@@ -117,6 +124,11 @@ impl<C: Connection> Pool<C> {
             .clone()
     }
 
+    /// Whether the pool considers its server down (its reconnect circuit is open).
+    pub fn server_down(&self) -> bool {
+        self.circuit.is_open()
+    }
+
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, VecDeque<C>> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -130,23 +142,11 @@ impl<C: Connection> Pool<C> {
             Ok(p) => p,
             Err(tokio::sync::TryAcquireError::Closed) => return Err(PoolError::Closed),
             Err(tokio::sync::TryAcquireError::NoPermits) => {
+                // Every connection is busy and the server is down: waiting would only end in
+                // the same error.
+                self.fail_fast_if_down()?;
                 self.stats.waits.fetch_add(1, Ordering::Relaxed);
-                let acquire = Arc::clone(&self.permits).acquire_owned();
-                // `checkout_timeout_secs = 0` means no limit.
-                let acquired = match self.settings.checkout_timeout() {
-                    Some(wait) => match tokio::time::timeout(wait, acquire).await {
-                        Ok(r) => r,
-                        Err(_) => {
-                            self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                            return Err(PoolError::Timeout(wait));
-                        }
-                    },
-                    None => acquire.await,
-                };
-                match acquired {
-                    Err(_) => return Err(PoolError::Closed),
-                    Ok(p) => p,
-                }
+                self.wait_for_permit().await?
             }
         };
         self.stats.checkouts.fetch_add(1, Ordering::Relaxed);
@@ -161,6 +161,44 @@ impl<C: Connection> Pool<C> {
         Ok(self.guard(server, permit))
     }
 
+    /// Waits for a free slot, at most `checkout_timeout`; gives up at once when the circuit
+    /// opens meanwhile.
+    async fn wait_for_permit(&self) -> Result<OwnedSemaphorePermit, PoolError> {
+        let acquire = async {
+            tokio::select! {
+                acquired = Arc::clone(&self.permits).acquire_owned() => {
+                    acquired.map_err(|_| PoolError::Closed)
+                }
+                () = self.circuit.opened() => Err(self.unavailable()),
+            }
+        };
+        // `checkout_timeout_secs = 0` means no limit.
+        match self.settings.checkout_timeout() {
+            Some(wait) => match tokio::time::timeout(wait, acquire).await {
+                Ok(r) => r,
+                Err(_) => {
+                    self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                    Err(PoolError::Timeout(wait))
+                }
+            },
+            None => acquire.await,
+        }
+    }
+
+    fn fail_fast_if_down(&self) -> Result<(), PoolError> {
+        if self.circuit.is_open() && self.circuit.admit() == Admission::FailFast {
+            return Err(self.unavailable());
+        }
+        Ok(())
+    }
+
+    fn unavailable(&self) -> PoolError {
+        self.stats.fail_fast.fetch_add(1, Ordering::Relaxed);
+        PoolError::Unavailable {
+            down_for: self.circuit.down_for().unwrap_or_default(),
+        }
+    }
+
     fn guard(self: &Arc<Self>, server: C, permit: OwnedSemaphorePermit) -> PoolGuard<C> {
         PoolGuard {
             server: Some(server),
@@ -173,18 +211,41 @@ impl<C: Connection> Pool<C> {
         self.lock_idle().pop_back()
     }
 
-    async fn connect(&self) -> Result<C, BackendError> {
+    /// Opens a new server connection, unless the circuit says the server is down.
+    async fn connect(&self) -> Result<C, PoolError> {
+        let admission = self.circuit.admit();
+        if admission == Admission::FailFast {
+            return Err(self.unavailable());
+        }
         let timeout = secs(self.settings.connect_timeout_secs.max(1));
         match C::connect(&self.target, timeout).await {
             Ok(s) => {
                 self.stats.connects.fetch_add(1, Ordering::Relaxed);
                 *self.profile.lock().unwrap_or_else(|p| p.into_inner()) = Some(s.profile());
+                if let Some(down) = self.circuit.succeeded() {
+                    tracing::info!(
+                        pool = %self.name,
+                        server = %self.target.addr(),
+                        down_secs = down.as_secs_f64(),
+                        "server back after {:.1} s",
+                        down.as_secs_f64()
+                    );
+                }
                 Ok(s)
             }
             Err(e) => {
                 self.stats.connect_errors.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(pool = %self.name, error = %e, "server connection failed");
-                Err(e)
+                if self.circuit.failed() {
+                    tracing::warn!(
+                        pool = %self.name,
+                        server = %self.target.addr(),
+                        error = %e,
+                        "server down: new connections fail fast, reconnecting with backoff"
+                    );
+                } else {
+                    tracing::debug!(pool = %self.name, error = %e, "server still down");
+                }
+                Err(e.into())
             }
         }
     }
@@ -286,6 +347,11 @@ async fn maintain<C: Connection>(pool: Weak<Pool<C>>) {
             return;
         }
         retire(&p);
+        if p.server_down() {
+            // Probe a server that is down even when no client asks for it, so it is found back
+            // in time (the circuit keeps this to its backoff).
+            top_up(&p, p.idle_count() + 1).await;
+        }
         // `health_check_interval_secs = 0` disables health checks (upkeep still runs).
         if p.settings.health_check_interval_secs > 0 {
             health_check(&p, tick).await;

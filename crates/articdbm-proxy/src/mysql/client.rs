@@ -69,10 +69,28 @@ pub(super) async fn enter(
     match destination {
         Destination::Server(route) => super::session::run(state, login, *route, shutdown).await,
         Destination::Sqlite(database) => {
-            super::sqlite::session::run(state, login, database, shutdown).await;
+            let mut login = login;
+            if send_login_ok(&mut login).await {
+                super::sqlite::session::run(state, login, database, shutdown).await;
+            }
         }
-        Destination::NoDatabase => super::lobby::run(state, login, shutdown).await,
+        Destination::NoDatabase => {
+            let mut login = login;
+            if send_login_ok(&mut login).await {
+                super::lobby::run(state, login, shutdown).await;
+            }
+        }
     }
+}
+
+/// Sends the login's final OK if it is still owed; false when the client is gone.
+async fn send_login_ok(login: &mut Login) -> bool {
+    let Some(mut seq) = login.ok_seq.take() else {
+        return true;
+    };
+    let mut out = BytesMut::with_capacity(32);
+    write_login_ok(&mut out, &mut seq, login.caps);
+    login.stream.send(&out).await.is_ok()
 }
 
 /// Where an authorized MySQL client's session runs.
@@ -127,7 +145,7 @@ async fn login(
     .await
     {
         Ok(Authorized {
-            mut seq,
+            seq,
             user_name,
             schema,
             destination,
@@ -135,9 +153,6 @@ async fn login(
             nonce,
         }) => {
             let caps = response.capabilities & offered;
-            let mut out = BytesMut::with_capacity(32);
-            write_login_ok(&mut out, &mut seq, caps);
-            stream.send(&out).await.ok()?;
             kill.set_user(&user_name);
             let login = Login {
                 stream,
@@ -151,6 +166,7 @@ async fn login(
                 nonce,
                 client,
                 replay: Vec::new(),
+                ok_seq: Some(seq),
             };
             Some((login, destination))
         }

@@ -35,4 +35,8 @@ pub struct Login {
     /// Session-variable `SET`s a login without a database ran before it chose one (see
     /// [`super::lobby`]), to run on every server the session is given.
     pub replay: Vec<Bytes>,
+    /// The sequence id of the final OK of the login while it has not been sent yet: the
+    /// session sends it (or an ERR) once it knows a server can be had where the login needs
+    /// one. `None` once it went out (a database-less login sends it at once).
+    pub ok_seq: Option<u8>,
 }

@@ -11,6 +11,7 @@
 
 pub mod galera;
 pub mod mysql;
+pub mod outage;
 pub mod pki;
 pub mod raw;
 

@@ -262,16 +262,10 @@ impl Session {
             // The server went with the client's state: the connection ends, nothing to say.
             return false;
         }
-        let (code, state) = match &e {
-            crate::error::PoolError::Backend(crate::error::BackendError::MySql {
-                code,
-                sqlstate,
-                ..
-            }) => (*code, sqlstate.clone()),
-            _ => (1040, "08004".to_string()),
-        };
+        let (code, state) = e.mysql_code();
+        let state = state.to_owned();
         let database = self.database.as_deref().unwrap_or("(none)");
-        self.queue_error(code, &state, &e.client_message(database), 1);
+        self.queue_error(code, &state, &e.mysql_message(database), 1);
         false
     }
 

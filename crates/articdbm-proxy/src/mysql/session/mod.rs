@@ -51,6 +51,7 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
     let runtime = state.runtime();
     let max_packet = runtime.config.proxy.max_client_message_bytes as usize;
     drop(runtime);
+    let ok_seq = login.ok_seq;
     let mut session = Session {
         transaction_mode: pool.mode() == PoolMode::Transaction,
         decoder: PacketDecoder::new(max_packet),
@@ -86,8 +87,11 @@ pub async fn run(state: Arc<LiveState>, login: Login, route: Route, shutdown: Sh
         galera,
         read_hint: false,
         lost: false,
+        ok_seq,
     };
-    session.serve().await;
+    if session.admit().await {
+        session.serve().await;
+    }
     session.finish();
 }
 
@@ -182,9 +186,41 @@ pub(super) struct Session {
     /// The server went away with the client's state on it: the client connection ends once
     /// what is queued for it is written (see `fault.rs`).
     lost: bool,
+    /// Sequence id of the login's final OK while it is owed (see [`Session::admit`]).
+    ok_seq: Option<u8>,
 }
 
 impl Session {
+    /// Ends the login, as over PostgreSQL: a session-mode client is given its server now (it
+    /// keeps it for its whole life), and a transaction-mode client needs one only while the
+    /// proxy has not yet reached this pool's server. If that server cannot be had, the login
+    /// fails with the pool's error (1429 for a server that is down); otherwise the OK goes out.
+    /// Returns whether the session goes on.
+    async fn admit(&mut self) -> bool {
+        let Some(ok_seq) = self.ok_seq else {
+            // The OK went out already (a database-less login that chose its database now).
+            return true;
+        };
+        let needs_server = !self.transaction_mode || self.pool.server_profile().is_none();
+        if needs_server && let Err(e) = self.attach().await {
+            let (code, sqlstate) = e.mysql_code();
+            let sqlstate = sqlstate.to_owned();
+            tracing::info!(user = %self.user, peer = %self.peer, error = %e, "MySQL login: no server");
+            let database = self.database.clone().unwrap_or_default();
+            self.send_error(code, &sqlstate, &e.mysql_message(&database), ok_seq)
+                .await;
+            return false;
+        }
+        let mut seq = ok_seq;
+        crate::mysql::reply::write_login_ok(&mut self.out, &mut seq, self.caps);
+        if self.client.send(&self.out).await.is_err() {
+            return false;
+        }
+        self.out.clear();
+        self.maybe_release();
+        true
+    }
+
     async fn serve(&mut self) {
         let signal = self.shutdown.session_signal();
         loop {
