@@ -293,6 +293,62 @@ async def test_error_in_transaction_then_rollback():
         await conn.close()
 
 
+async def _terminate_backend(pid):
+    """Ends server session `pid` from another connection and waits until it is gone."""
+    other = await connect()
+    try:
+        assert await other.fetchval("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(200):
+            if await other.fetchval("SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = $1", pid):
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError(f"backend {pid} still there")
+    finally:
+        await other.close()
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["idle-in-tx", "mid-query"])
+@run_async
+async def test_server_lost_mid_transaction_never_commits_half(table_name, idle):
+    """The server session holding a transaction is terminated: nothing of the transaction is
+    committed, and the retry path (roll back, or reconnect when the connection ended) commits it
+    once."""
+    conn = await connect()
+    try:
+        await conn.execute(f"CREATE TABLE {table_name} (attempt int, v int)")
+        for attempt in (1, 2):
+            try:
+                async with conn.transaction():
+                    await conn.execute(f"INSERT INTO {table_name} VALUES ($1, -101)", attempt)
+                    if attempt == 1:
+                        pid = await conn.fetchval("SELECT pg_backend_pid()")
+                        if idle:
+                            await _terminate_backend(pid)
+                        else:
+                            killer = asyncio.ensure_future(_after(0.3, _terminate_backend(pid)))
+                            try:
+                                await conn.execute("SELECT pg_sleep(3)")
+                            finally:
+                                await killer
+                    await conn.execute(f"INSERT INTO {table_name} VALUES ($1, -102)", attempt)
+                break
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError, OSError):
+                assert attempt == 1
+                if conn.is_closed():  # direct, and session mode: the connection ended
+                    conn = await connect()
+                else:  # transaction mode: rolled back, the connection goes on
+                    assert not conn.is_in_transaction()
+        rows = await conn.fetch(f"SELECT attempt, v FROM {table_name} ORDER BY v DESC")
+        assert [tuple(r) for r in rows] == [(2, -101), (2, -102)]
+    finally:
+        await conn.close()
+
+
+async def _after(delay, coro):
+    await asyncio.sleep(delay)
+    await coro
+
+
 @run_async
 async def test_error_outside_transaction():
     conn = await connect()

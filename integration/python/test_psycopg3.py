@@ -317,6 +317,56 @@ def test_error_outside_transaction():
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
 
+def _terminate_backend(pid):
+    """Ends server session `pid` from another connection (as an operator or a crash would) and
+    waits until it is gone."""
+    with psycopg.connect(**libpq_kwargs(), autocommit=True) as other:
+        assert other.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+        for _ in range(200):
+            gone = other.execute(
+                "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+            if gone == (True,):
+                return
+            time.sleep(0.025)
+    raise AssertionError(f"backend {pid} still there")
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["idle-in-tx", "mid-query"])
+def test_server_lost_mid_transaction_never_commits_half(table_name, idle):
+    """The server session holding a transaction is terminated: nothing of the transaction is
+    committed, the driver never goes on outside it, and its retry path (the transaction block
+    rolls back, or a new connection when the server or proxy ended this one) commits it once."""
+    with connect(autocommit=True) as setup:
+        setup.execute(f"CREATE TABLE {table_name} (attempt int, v int)")
+    conn = connect()
+    try:
+        for attempt in (1, 2):
+            try:
+                with conn.transaction():
+                    conn.execute(f"INSERT INTO {table_name} VALUES (%s, -101)", (attempt,))
+                    if attempt == 1:
+                        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+                        if idle:
+                            _terminate_backend(pid)
+                        else:
+                            threading.Timer(0.3, _terminate_backend, (pid,)).start()
+                            conn.execute("SELECT pg_sleep(3)")
+                    conn.execute(f"INSERT INTO {table_name} VALUES (%s, -102)", (attempt,))
+                break
+            except psycopg.OperationalError:
+                assert attempt == 1
+                if conn.closed:  # direct, and session mode: the connection ended
+                    conn = connect()
+                else:  # transaction mode: the block rolled back; the connection goes on
+                    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        conn.close()
+    with connect() as check:
+        rows = check.execute(f"SELECT attempt, v FROM {table_name} ORDER BY v DESC").fetchall()
+    assert rows == [(2, -101), (2, -102)]
+
+
 def test_error_in_pipeline_recovers():
     with connect(autocommit=True) as conn:
         with pytest.raises(errors.DivisionByZero):

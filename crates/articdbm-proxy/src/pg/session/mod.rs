@@ -383,8 +383,17 @@ impl Session {
             }
             fe::SYNC => self.on_sync(&frame).await,
             fe::FLUSH => {
-                if self.refused.is_none() && self.server.is_some() {
+                if self.server.is_some() {
+                    // Also after a refusal: the server then flushes the error that stands for it.
                     self.forward(&frame);
+                } else if let Some(err) = self.refused.as_mut().filter(|e| !e.is_empty()) {
+                    // Like the server, an error is sent when the client flushes, not held until
+                    // Sync (drivers that Flush after Parse wait for it); the Sync then only gets
+                    // ReadyForQuery.
+                    self.deferred
+                        .emit_after(self.ready_received, &mut self.out, self.tx);
+                    self.out.extend_from_slice(err);
+                    err.clear();
                 }
                 Ok(Flow::Continue)
             }
