@@ -125,7 +125,7 @@ impl Setup {
             r#"
 [proxy]
 shutdown_grace_secs = 5
-auth_timeout_secs = 5
+auth_timeout_secs = 30
 
 [pool]
 mode = "{mode}"
