@@ -543,7 +543,15 @@ fn expected_counts(front: Front) -> Counts {
     Counts {
         // The login cases and the session the statements run on.
         clients_accepted: logins + 1,
-        clients_rejected: 0,
+        // Logins refused after authentication (a database the user may not use): counted as
+        // rejected on every backend alike.
+        clients_rejected: CASES
+            .iter()
+            .filter(|c| {
+                matches!(c.step, Step::Login { .. })
+                    && matches!(c.expect, Expect::Failed { pg, .. } if pg != "28P01")
+            })
+            .count() as u64,
         auth_failures,
         // PostgreSQL counts Query and Parse messages, MySQL only COM_QUERY.
         queries: shown(&|s| front == Front::Pg || s.source == StatementSource::SimpleQuery),

@@ -331,6 +331,13 @@ async fn server_lost_while_replaying_state_retries_on_another() {
     c.query_drop("SET NAMES utf8mb4").await.expect("SET NAMES");
     let one: Option<i64> = c.query_first("SELECT 1").await.expect("first");
     assert_eq!(one, Some(1));
+    // Another client without the SET takes that server next (the pool hands out the most
+    // recently used), which resets it: the first client's next statement needs its SET
+    // replayed on whichever server it gets.
+    let mut other = connect(&p, &db).await;
+    let three: Option<i64> = other.query_first("SELECT 3").await.expect("other client");
+    assert_eq!(three, Some(3));
+    drop(other);
     relay.armed.store(true, Ordering::SeqCst);
     let two: Option<i64> = within(30, c.query_first("SELECT 2"))
         .await

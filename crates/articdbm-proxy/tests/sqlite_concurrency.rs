@@ -21,7 +21,7 @@ async fn thirty_two_clients_write_and_read_for_ten_seconds() {
     let setup = lite.client().await;
     setup
         .batch_execute(
-            "CREATE TABLE w (id INTEGER PRIMARY KEY, client INTEGER NOT NULL, k INTEGER NOT NULL)",
+            "CREATE TABLE w (id INTEGER PRIMARY KEY, client BIGINT NOT NULL, k BIGINT NOT NULL)",
         )
         .await
         .expect("schema");

@@ -69,7 +69,7 @@ async fn killed_proxy_loses_no_committed_transaction() {
         .await
         .expect("connects");
     let c = conn.client;
-    c.batch_execute("CREATE TABLE d (id INTEGER PRIMARY KEY, payload TEXT)")
+    c.batch_execute("CREATE TABLE d (id BIGINT PRIMARY KEY, payload TEXT)")
         .await
         .expect("schema");
     let mut acknowledged: Vec<i64> = Vec::new();

@@ -191,18 +191,17 @@ pub(super) struct Session {
 }
 
 impl Session {
-    /// Ends the login, as over PostgreSQL: a session-mode client is given its server now (it
-    /// keeps it for its whole life), and a transaction-mode client needs one only while the
-    /// proxy has not yet reached this pool's server. If that server cannot be had, the login
-    /// fails with the pool's error (1429 for a server that is down); otherwise the OK goes out.
+    /// Ends the login, as over PostgreSQL (whose login applies the client's startup settings
+    /// on a server): the client gets a server now (in transaction mode it goes back to the
+    /// pool right after). If none can be had, the login fails with the pool's error (1429 for
+    /// a server that is down, as PostgreSQL's FATAL 08006); otherwise the OK goes out.
     /// Returns whether the session goes on.
     async fn admit(&mut self) -> bool {
         let Some(ok_seq) = self.ok_seq else {
             // The OK went out already (a database-less login that chose its database now).
             return true;
         };
-        let needs_server = !self.transaction_mode || self.pool.server_profile().is_none();
-        if needs_server && let Err(e) = self.attach().await {
+        if let Err(e) = self.attach().await {
             let (code, sqlstate) = e.mysql_code();
             let sqlstate = sqlstate.to_owned();
             tracing::info!(user = %self.user, peer = %self.peer, error = %e, "MySQL login: no server");
