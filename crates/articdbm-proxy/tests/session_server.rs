@@ -65,13 +65,18 @@ async fn backend_key_is_the_servers() {
         .expect("pid")
         .get(0);
     let token = client.cancel_token();
-    let running = tokio::spawn(async move { client.simple_query("SELECT pg_sleep(10)").await });
+    // The client comes back from the task: dropping it would end the session (and, in session
+    // mode, its server) before the check below.
+    let running = tokio::spawn(async move {
+        let r = client.simple_query("SELECT pg_sleep(10)").await;
+        (client, r)
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let t = Instant::now();
     within(5, token.cancel_query(NoTls))
         .await
         .expect("cancel sent");
-    let r = within(5, running).await.expect("task");
+    let (_client, r) = within(5, running).await.expect("task");
     assert_eq!(common::code_of(r), SqlState::QUERY_CANCELED);
     assert!(t.elapsed() < Duration::from_secs(3));
     let still: i64 = direct()
