@@ -55,6 +55,12 @@ mysql_password = "$sha_v"
 kind = "mysql"
 host = "127.0.0.1"
 user = "root"
+
+# The second schema the isolation test switches to with USE (only configured names are reachable).
+[databases.${db}_other]
+kind = "mysql"
+host = "127.0.0.1"
+user = "root"
 CONF
 }
 
