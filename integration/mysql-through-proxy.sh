@@ -45,11 +45,14 @@ mode = "$4"
 size = 10
 checkout_timeout_secs = 20
 
+# Logins without a database land in $db (two MySQL databases are configured).
 [users.app]
 mysql_password = "$native_v"
+default_database = "$db"
 
 [users.app_sha]
 mysql_password = "$sha_v"
+default_database = "$db"
 
 [databases.$db]
 kind = "mysql"
