@@ -343,20 +343,19 @@ async fn transaction_blocks_fail_and_savepoints_recover() {
     assert_eq!(n, 2);
     // tokio-postgres transactions (extended protocol, nested as savepoints).
     let mut tx = c.transaction().await.expect("tx");
-    tx.execute("INSERT INTO t VALUES ($1)", &[&10i32])
+    tx.execute("INSERT INTO t VALUES ($1)", &[&10i64])
         .await
         .expect("insert");
     {
         let inner = tx.savepoint("sp").await.expect("savepoint");
         inner
-            .execute("INSERT INTO t VALUES ($1)", &[&11i32])
+            .execute("INSERT INTO t VALUES ($1)", &[&11i64])
             .await
             .expect("insert");
         inner.rollback().await.expect("rollback to");
     }
     tx.commit().await.expect("commit");
-    // `id INTEGER` is int4, as on PostgreSQL.
-    let ids: Vec<i32> = c
+    let ids: Vec<i64> = c
         .query("SELECT id FROM t ORDER BY id", &[])
         .await
         .expect("ids")
@@ -394,7 +393,7 @@ async fn portals_suspend_and_resume() {
         .prepare("SELECT n FROM s WHERE n > $1 ORDER BY n")
         .await
         .expect("prepare");
-    let portal = tx.bind(&stmt, &[&0i32]).await.expect("bind");
+    let portal = tx.bind(&stmt, &[&0i64]).await.expect("bind");
     let mut seen = Vec::new();
     loop {
         let rows = tx.query_portal(&portal, 700).await.expect("fetch");
@@ -409,10 +408,10 @@ async fn portals_suspend_and_resume() {
             .expect("interleaved")
             .get(0);
         assert_eq!(one, 2500);
-        seen.extend(rows.iter().map(|r| r.get::<_, i32>(0)));
+        seen.extend(rows.iter().map(|r| r.get::<_, i64>(0)));
     }
     tx.commit().await.expect("commit");
-    assert_eq!(seen, (1..=2500).collect::<Vec<i32>>());
+    assert_eq!(seen, (1..=2500).collect::<Vec<i64>>());
 }
 
 #[tokio::test]

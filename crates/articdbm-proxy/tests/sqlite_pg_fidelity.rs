@@ -185,10 +185,12 @@ async fn integer_columns_are_described_with_their_postgres_width() {
     let types: Vec<Type> = row.columns().iter().map(|c| c.type_().clone()).collect();
     assert_eq!(
         types,
+        // `serial` keys and `integer` columns are SQLite's 64-bit INTEGER (a rowid, and what
+        // every SQLite tool writes), so int8; `int`/`int4` are int4 (docs/SQLITE.md).
         vec![
+            Type::INT8,
             Type::INT4,
-            Type::INT4,
-            Type::INT4,
+            Type::INT8,
             Type::INT8,
             Type::INT2,
             Type::INT4,
@@ -214,7 +216,7 @@ async fn integer_columns_are_described_with_their_postgres_width() {
     assert_eq!(
         formats,
         [
-            "integer", "integer", "integer", "bigint", "smallint", "integer", "bigint", "smallint"
+            "bigint", "integer", "bigint", "bigint", "smallint", "integer", "bigint", "smallint"
         ]
     );
     // An int column holding a value beyond int4 (written by a MySQL or SQLite client) is

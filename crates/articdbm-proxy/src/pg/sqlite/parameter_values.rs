@@ -43,11 +43,14 @@ const ENCODINGS: &[(&str, &str)] = &[
 
 /// The value to keep and report for `name`, or the error the server would give.
 pub fn canonical(name: &str, value: &str) -> Result<String, ValueError> {
+    // A value may come quoted as in SQL (asyncpg sends `client_encoding='utf-8'` at startup);
+    // the server reads it without the quotes.
+    let value = unquote(value);
     if name.eq_ignore_ascii_case("client_encoding") {
-        return client_encoding(value);
+        return client_encoding(&value);
     }
     if name.eq_ignore_ascii_case("DateStyle") {
-        return Ok(date_style(value));
+        return Ok(date_style(&value));
     }
     if name.eq_ignore_ascii_case("TimeZone") {
         let upper = value.to_ascii_uppercase();
@@ -55,7 +58,19 @@ pub fn canonical(name: &str, value: &str) -> Result<String, ValueError> {
             return Ok(upper);
         }
     }
-    Ok(value.to_owned())
+    Ok(value.into_owned())
+}
+
+/// `value` without one pair of surrounding single quotes (a doubled quote inside is one quote).
+fn unquote(value: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = value.trim();
+    match trimmed
+        .strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+    {
+        Some(inner) => std::borrow::Cow::Owned(inner.replace("''", "'")),
+        None => std::borrow::Cow::Borrowed(value),
+    }
 }
 
 fn client_encoding(value: &str) -> Result<String, ValueError> {
@@ -106,6 +121,7 @@ mod tests {
     #[test]
     fn spelled_as_the_server_reports() {
         assert_eq!(canonical("client_encoding", "utf-8"), Ok("UTF8".into()));
+        assert_eq!(canonical("client_encoding", "'utf-8'"), Ok("UTF8".into()));
         assert_eq!(canonical("DateStyle", "iso, mdy"), Ok("ISO, MDY".into()));
         assert_eq!(canonical("datestyle", "sql,dmy"), Ok("SQL, DMY".into()));
         assert_eq!(canonical("TimeZone", "utc"), Ok("UTC".into()));

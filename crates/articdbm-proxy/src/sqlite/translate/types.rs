@@ -227,13 +227,14 @@ pub fn decltype_oid(decl: Option<&str>) -> u32 {
 }
 
 /// The integer type of a declared type containing `INT` or `SERIAL`, as PostgreSQL names
-/// them: `INT`, `INTEGER`, `INT4`, `SERIAL`, `MEDIUMINT` are `int4`; `SMALLINT`, `INT2`,
-/// `TINYINT`, `SMALLSERIAL` are `int2`; `BIGINT`, `INT8`, `BIGSERIAL` and anything else
-/// (`UNSIGNED BIG INT`, `INT UNSIGNED`) are `int8`.
+/// them: `INT`, `INT4`, `SERIAL4`, `MEDIUMINT` are `int4`; `SMALLINT`, `INT2`, `TINYINT`,
+/// `SMALLSERIAL` are `int2`. `INTEGER` is SQLite's own 64-bit integer (the type of a rowid,
+/// of `serial`/`bigserial` keys and of every integer column a SQLite tool creates), so it is
+/// `int8`, as are `BIGINT`, `INT8`, `BIGSERIAL` and anything else (`UNSIGNED BIG INT`).
 fn int_oid(decl: &str) -> u32 {
     let base = decl.split('(').next().unwrap_or("").trim();
     match base {
-        "INT" | "INTEGER" | "INT4" | "SERIAL" | "SERIAL4" | "MEDIUMINT" | "SIGNED INTEGER" => 23,
+        "INT" | "INT4" | "SERIAL4" | "MEDIUMINT" => 23,
         "SMALLINT" | "INT2" | "TINYINT" | "SMALLSERIAL" | "SERIAL2" => 21,
         _ => 20,
     }
@@ -267,7 +268,7 @@ mod tests {
     #[test]
     fn decltypes_map_to_the_oids_clients_expect() {
         let cases = [
-            ("INTEGER", 23),
+            ("INTEGER", 20),
             ("int", 23),
             ("INT4", 23),
             ("BIGINT", 20),

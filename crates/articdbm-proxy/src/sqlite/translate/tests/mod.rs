@@ -227,7 +227,8 @@ fn sqlalchemy_reflection() {
     assert_eq!(
         cols.col("format_type"),
         [
-            "integer",
+            // A `SERIAL` key is SQLite's 64-bit INTEGER rowid.
+            "bigint",
             "character varying(50)",
             "character varying(200)",
             "boolean",
