@@ -240,12 +240,24 @@ async fn killed_monitor_connection(proxy: &MyProxy, user: &str, direct_nodes: &m
     let load = {
         let stop = Arc::clone(&stop);
         let inserts = Arc::clone(&inserts);
+        let opts = proxy.opts(user, APP_PW, Some(DB));
         tokio::spawn(async move {
+            let mut c = c;
             while !stop.load(Ordering::Relaxed) {
-                c.query_drop(insert_w("'kill'"))
-                    .await
-                    .expect("insert while the monitor's connection is killed");
-                inserts.fetch_add(1, Ordering::Relaxed);
+                match c.query_drop(insert_w("'kill'")).await {
+                    Ok(()) => {
+                        inserts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // The KILL by user can hit this client's own server connection too (the
+                    // monitor polls with the sessions' login): a server lost under a statement
+                    // ends the client connection (issue 10, items 1 and 2), so reconnect.
+                    Err(mysql_async::Error::Io(_)) => {
+                        c = mysql_async::Conn::new(opts.clone())
+                            .await
+                            .expect("reconnect");
+                    }
+                    Err(e) => panic!("insert while the monitor's connection is killed: {e}"),
+                }
             }
         })
     };
